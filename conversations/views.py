@@ -1,0 +1,281 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import MessageSerializer as TextMessageSerializer
+from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, error_response
+from conversations import services, timestamps
+from conversations.filters import ConversationFilter
+from conversations.models import Conversation
+from conversations.search import conversations_search
+from conversations.serializers import (
+    BatchCreateResultSerializer,
+    BatchDeleteResultSerializer,
+    BatchDeleteSerializer,
+    ConversationCreateSerializer,
+    ConversationSerializer,
+    ConversationUpdateSerializer,
+    LimitOffsetQuerySerializer,
+    MessageInputSerializer,
+    MessageSerializer,
+    PaginatedConversationsSerializer,
+    PaginatedQuerySerializer,
+    SearchQuerySerializer,
+    SearchResponseSerializer,
+    StatsSerializer,
+    conversation_payload,
+    message_payload,
+)
+from conversations.stats import conversation_stats
+
+NOT_FOUND = {404: error_response("No conversation with this id belongs to you.")}
+
+
+def owned_conversation(request, conversation_id: str) -> Conversation:
+    """The caller's conversation with this public id; another user's answers 404 like a missing one."""
+    return get_object_or_404(Conversation.objects.owned_by(request.user), public_id=conversation_id)
+
+
+def _window(request, *, default_limit: int, max_limit: int) -> tuple[int, int]:
+    params = LimitOffsetQuerySerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    limit = min(params.validated_data.get("limit", default_limit), max_limit)
+    return params.validated_data["offset"], limit
+
+
+class ConversationListView(GenericAPIView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ConversationFilter
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):
+        return Conversation.objects.owned_by(self.request.user)
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="The caller's conversations, most recently updated first",
+        description="A plain array; `?limit=&offset=` pages it and `X-Total-Count` carries the total. "
+        "Without `limit`, up to CONVERSATION_LIST_MAX (1,000) are returned.",
+        parameters=[LimitOffsetQuerySerializer],
+        responses={200: ConversationSerializer(many=True), **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        offset, limit = _window(
+            request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
+        )
+        total = queryset.count()
+        page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
+        return Response([conversation_payload(c) for c in page], headers={"X-Total-Count": str(total)})
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Create a conversation, optionally with messages",
+        request=ConversationCreateSerializer,
+        responses={
+            201: ConversationSerializer,
+            409: error_response("You already have a conversation with this id."),
+            **AUTHENTICATED_ERROR_RESPONSES,
+        },
+    )
+    def post(self, request):
+        serializer = ConversationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conversation = services.conversation_create(owner=request.user, data=serializer.validated_data)
+        conversation = Conversation.objects.with_messages().get(pk=conversation.pk)
+        return Response(conversation_payload(conversation), status=status.HTTP_201_CREATED)
+
+
+class ConversationDetailView(APIView):
+    def _conversation_with_messages(self, pk: int) -> Conversation:
+        return Conversation.objects.with_messages().get(pk=pk)
+
+    @extend_schema(
+        tags=["conversations"], responses={200: ConversationSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
+    )
+    def get(self, request, conversation_id: str):
+        conversation = get_object_or_404(
+            Conversation.objects.owned_by(request.user).with_messages(), public_id=conversation_id
+        )
+        return Response(conversation_payload(conversation))
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Replace a conversation",
+        description="Title, model, systemPrompt and the message list, in one transaction: messages absent "
+        "from the list are removed, new ones added, changed ones updated. `id`, `userId` and timestamps "
+        "in the body are ignored; `updatedAt` becomes now.",
+        request=ConversationUpdateSerializer,
+        responses={200: ConversationSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def put(self, request, conversation_id: str):
+        return self._update(request, conversation_id, partial=False)
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Update the given fields of a conversation",
+        request=ConversationUpdateSerializer(partial=True),
+        responses={200: ConversationSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def patch(self, request, conversation_id: str):
+        return self._update(request, conversation_id, partial=True)
+
+    def _update(self, request, conversation_id: str, *, partial: bool):
+        conversation = owned_conversation(request, conversation_id)
+        serializer = ConversationUpdateSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.conversation_update(conversation=conversation, data=serializer.validated_data)
+        return Response(conversation_payload(self._conversation_with_messages(conversation.pk)))
+
+    @extend_schema(
+        tags=["conversations"], responses={200: TextMessageSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
+    )
+    def delete(self, request, conversation_id: str):
+        services.conversation_delete(conversation=owned_conversation(request, conversation_id))
+        return Response({"message": _("Conversation deleted.")})
+
+
+class ConversationBatchView(APIView):
+    @extend_schema(
+        tags=["conversations"],
+        summary="Create up to 1,000 conversations, all or nothing",
+        request=ConversationCreateSerializer(many=True),
+        responses={
+            201: BatchCreateResultSerializer,
+            400: error_response("More than 1,000 conversations; nothing written."),
+            409: error_response("An id is duplicated or already yours; nothing written."),
+            **AUTHENTICATED_ERROR_RESPONSES,
+        },
+    )
+    def post(self, request):
+        if not isinstance(request.data, list):
+            raise serializers.ValidationError({"non_field_errors": [_("Send a JSON array of conversations.")]})
+        services.check_batch_size(len(request.data))
+        serializer = ConversationCreateSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        created = services.conversations_batch_create(owner=request.user, conversations=serializer.validated_data)
+        conversations = Conversation.objects.with_messages().in_bulk([c.pk for c in created])
+        return Response(
+            {
+                "success": True,
+                "count": len(created),
+                "conversations": [conversation_payload(conversations[c.pk]) for c in created],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Delete several conversations",
+        description="Body: an array of ids, or `{ids: [...]}`. Ids you do not own count as not found.",
+        request=BatchDeleteSerializer,
+        responses={200: BatchDeleteResultSerializer, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def delete(self, request):
+        payload = {"ids": request.data} if isinstance(request.data, list) else request.data
+        serializer = BatchDeleteSerializer(data=payload)
+        serializer.is_valid(raise_exception=True)
+        deleted = services.conversations_batch_delete(owner=request.user, **serializer.validated_data)
+        return Response({"success": True, "deleted_count": deleted})
+
+
+class ConversationPaginatedView(APIView):
+    @extend_schema(
+        tags=["conversations"],
+        parameters=[PaginatedQuerySerializer],
+        responses={200: PaginatedConversationsSerializer, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def get(self, request):
+        params = PaginatedQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page, page_size = params.validated_data["page"], params.validated_data["page_size"]
+        column = PaginatedQuerySerializer.SORT_FIELDS[params.validated_data["sort_by"]]
+        sign = "-" if params.validated_data["sort_order"] == "desc" else ""
+        queryset = Conversation.objects.owned_by(request.user)
+        total = queryset.count()
+        start = (page - 1) * page_size
+        rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
+        return Response(
+            {
+                "page": page,
+                "page_size": page_size,
+                "total": total,
+                "total_pages": (total + page_size - 1) // page_size,
+                "conversations": [conversation_payload(c) for c in rows],
+            }
+        )
+
+
+class ConversationMessagesView(APIView):
+    @extend_schema(
+        tags=["conversations"],
+        summary="A conversation's messages in order",
+        description="`?limit=` (default 100, max 1,000) and `?offset=`; the total is in `X-Total-Count`.",
+        parameters=[LimitOffsetQuerySerializer],
+        responses={200: MessageSerializer(many=True), **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def get(self, request, conversation_id: str):
+        conversation = owned_conversation(request, conversation_id)
+        offset, limit = _window(request, default_limit=100, max_limit=1000)
+        rows = conversation.messages.in_order()[offset : offset + limit]
+        return Response([message_payload(m) for m in rows], headers={"X-Total-Count": str(conversation.message_count)})
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Append a message",
+        request=MessageInputSerializer,
+        responses={
+            201: MessageSerializer,
+            409: error_response("A message with this id exists."),
+            **NOT_FOUND,
+            **AUTHENTICATED_ERROR_RESPONSES,
+        },
+    )
+    def post(self, request, conversation_id: str):
+        conversation = owned_conversation(request, conversation_id)
+        serializer = MessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_append(conversation=conversation, data=serializer.validated_data)
+        return Response(message_payload(message), status=status.HTTP_201_CREATED)
+
+
+class SearchView(APIView):
+    @extend_schema(
+        tags=["conversations"],
+        summary="Search titles, then message contents",
+        description="Case-insensitive substring match. Title matches come first (most recently updated "
+        "first), then conversations whose messages match, each with its first matching message.",
+        parameters=[SearchQuerySerializer],
+        responses={200: SearchResponseSerializer, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        hits = conversations_search(
+            owner=request.user,
+            query=data["query"],
+            limit=min(data.get("limit", settings.SEARCH_RESULTS_MAX), settings.SEARCH_RESULTS_MAX),
+            model=data.get("model"),
+            created_from=timestamps.from_ms(data["date_from"]) if "date_from" in data else None,
+            created_to=timestamps.from_ms(data["date_to"]) if "date_to" in data else None,
+        )
+        results = []
+        for hit in hits:
+            result = {"conversation": conversation_payload(hit.conversation), "match_type": hit.match_type}
+            if hit.matched_message is not None:
+                result["matched_message"] = message_payload(hit.matched_message)
+            results.append(result)
+        return Response({"query": data["query"], "count": len(results), "results": results})
+
+
+class StatsView(APIView):
+    @extend_schema(tags=["conversations"], responses={200: StatsSerializer, **AUTHENTICATED_ERROR_RESPONSES})
+    def get(self, request):
+        return Response(conversation_stats(owner=request.user))
