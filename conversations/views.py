@@ -49,6 +49,7 @@ def _window(request, *, default_limit: int, max_limit: int) -> tuple[int, int]:
 
 
 class ConversationListView(GenericAPIView):
+    throttle_scopes = {"GET": "read", "POST": "create"}
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
     serializer_class = ConversationSerializer
@@ -94,6 +95,8 @@ class ConversationListView(GenericAPIView):
 
 
 class ConversationDetailView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     def _conversation_with_messages(self, pk: int) -> Conversation:
         return Conversation.objects.with_messages().get(pk=pk)
 
@@ -143,6 +146,8 @@ class ConversationDetailView(APIView):
 
 
 class ConversationBatchView(APIView):
+    throttle_scopes = {"POST": "create"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Create up to 1,000 conversations, all or nothing",
@@ -187,6 +192,8 @@ class ConversationBatchView(APIView):
 
 
 class ConversationPaginatedView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         parameters=[PaginatedQuerySerializer],
@@ -214,6 +221,8 @@ class ConversationPaginatedView(APIView):
 
 
 class ConversationMessagesView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="A conversation's messages in order",
@@ -247,6 +256,8 @@ class ConversationMessagesView(APIView):
 
 
 class SearchView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Search titles, then message contents",
@@ -277,6 +288,8 @@ class SearchView(APIView):
 
 
 class StatsView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["conversations"], responses={200: StatsSerializer, **AUTHENTICATED_ERROR_RESPONSES})
     def get(self, request):
         return Response(conversation_stats(owner=request.user))
