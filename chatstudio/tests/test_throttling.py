@@ -50,14 +50,15 @@ def test_every_request_counts_against_the_default_limit(user_api, rates):
     assert_throttled(user_api.get("/api/auth/me"))
 
 
-def test_login_attempts_are_limited_per_username_across_ips(user, rates):
+def test_login_attempts_are_limited_per_username_across_ips(make_user, rates):
     rates(login="2/min")
-    attempt = {"username": "alice", "password": "Wrong-pass1!"}
+    target = make_user()
+    attempt = {"username": target.username, "password": "Wrong-pass1!"}
 
     assert [fresh_client().post("/api/auth/login", attempt, format="json").status_code for _ in range(2)] == [401, 401]
 
     assert_throttled(fresh_client().post("/api/auth/login", {**attempt, "password": STRONG_PASSWORD}, format="json"))
-    other = fresh_client().post("/api/auth/login", {"username": "bob", "password": "x"}, format="json")
+    other = fresh_client().post("/api/auth/login", {"username": make_user().username, "password": "x"}, format="json")
     assert other.status_code == 401
 
 
