@@ -7,6 +7,7 @@ violations that are not about one field 400.
 
 import logging
 
+import sentry_sdk
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,8 @@ def api_exception_handler(exc, context):
         return Response(body, status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled exception in %s", context.get("view").__class__.__name__)
+    # Rendered here, so the error never reaches Django's handler that Sentry listens to.
+    sentry_sdk.capture_exception(exc)
     return Response(
         error_body(code="internal_error", message=str(_("An internal server error occurred."))),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,

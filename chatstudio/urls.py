@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from chatstudio import health
+from chatstudio import health, monitoring
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", health.root, name="root"),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="docs"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
