@@ -45,3 +45,7 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "email", "created_at"]
+
+
+class PasswordConfirmationSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)

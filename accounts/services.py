@@ -90,3 +90,14 @@ def tokens_refresh(*, refresh_token: str) -> dict:
 def tokens_revoke(*, refresh_token: str) -> None:
     """Logs out: the refresh token can no longer be used."""
     _revoke(_refresh_token_from(refresh_token))
+
+
+@transaction.atomic
+def user_delete(*, user: User, password: str) -> None:
+    """Deletes the account and everything it owns (conversations, messages, usage, socket
+    messages) after confirming the password; its tokens stop working at once."""
+    if not user.check_password(password):
+        raise BadRequest(_("The password is incorrect."), code="invalid_password")
+    for token in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True):
+        BlacklistedToken.objects.get_or_create(token=token)
+    user.delete()

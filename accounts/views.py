@@ -1,11 +1,14 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.exports import user_data_export
 from accounts.serializers import (
+    PasswordConfirmationSerializer,
     RefreshTokenSerializer,
     TokenPairSerializer,
     UserLoginSerializer,
@@ -61,6 +64,32 @@ class MeView(APIView):
     @extend_schema(tags=["auth"], responses={200: UserSerializer, 401: error_response("Not authenticated.")})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Delete the account and everything it owns",
+        request=PasswordConfirmationSerializer,
+        responses={200: MessageResponse, 400: error_response("Wrong password."), **ERROR_RESPONSES},
+    )
+    def delete(self, request):
+        serializer = PasswordConfirmationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_delete(user=request.user, **serializer.validated_data)
+        return Response({"message": _("Your account and all its data were deleted.")})
+
+
+class MyDataExportView(APIView):
+    throttle_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Everything the caller owns, as one JSON download",
+        responses={200: OpenApiTypes.OBJECT, 401: error_response("Not authenticated.")},
+    )
+    def get(self, request):
+        response = Response(user_data_export(user=request.user))
+        response["Content-Disposition"] = f'attachment; filename="chatstudio-{request.user.username}.json"'
+        return response
 
 
 class RefreshView(PublicView):

@@ -5,4 +5,12 @@ class ConversationsConfig(AppConfig):
     name = "conversations"
 
     def ready(self) -> None:
+        from accounts.exports import register_user_data
         from conversations import cache  # noqa: F401  (connects the cache's invalidation receiver)
+        from conversations.models import Conversation
+        from conversations.serializers import conversation_payload
+
+        register_user_data(
+            "conversations",
+            lambda user: [conversation_payload(c) for c in Conversation.objects.owned_by(user).with_messages()],
+        )
