@@ -33,6 +33,8 @@ class Reply:
     requested_by: int
     room: str | None = None
     task: asyncio.Task | None = field(default=None, repr=False)
+    # Cancelled once only: a second cancel would interrupt the storing of the partial reply.
+    stopping: bool = False
 
 
 _running: dict[str, Reply] = {}
@@ -67,7 +69,8 @@ def stop_local(*, reply_id: str | None, user_id: int, room: str | None = None, m
             continue
         if reply.requested_by != int(user_id) and not (room and moderator):
             continue
-        if reply.task and not reply.task.done():
+        if reply.task and not reply.task.done() and not reply.stopping:
+            reply.stopping = True
             reply.task.cancel()
             stopped += 1
     return stopped

@@ -25,6 +25,7 @@ class Socket:
         self.comm = WebsocketCommunicator(application, path, headers=headers or [], subprotocols=subprotocols)
         self.connected = False
         self.subprotocol = None
+        self.last_seq = None
 
     async def open(self):
         self.connected, self.subprotocol = await self.comm.connect(timeout=3)
@@ -36,6 +37,7 @@ class Socket:
     async def recv(self, timeout: float = 3) -> dict:
         frame = await self.comm.receive_json_from(timeout=timeout)
         asyncapi.assert_documented(frame, socket=socket_kind(self.path))
+        self.last_seq = frame.get("seq", self.last_seq)
         return frame
 
     async def recv_until(self, frame_type: str, timeout: float = 5) -> tuple[dict, list[dict]]:
