@@ -89,6 +89,14 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
+    async def dispatch(self, message):
+        # Channels closes stale DB connections before every handler, a thread hop each time;
+        # frames fanned out from a group touch no database, and a room of 50 pays it 50 times.
+        if message["type"].endswith(".frame"):
+            await getattr(self, message["type"].replace(".", "_"))(message)
+            return
+        await super().dispatch(message)
+
     # Lifecycle ---------------------------------------------------------------------------
     async def websocket_connect(self, message):
         self.auth: SocketAuth = self.scope.get("socket_auth") or SocketAuth()

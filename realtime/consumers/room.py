@@ -1,7 +1,5 @@
 """`/ws/room/{room_id}/{user_id}`: a room's chat, presence and AI replies."""
 
-import asyncio
-
 from channels.db import database_sync_to_async
 from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
@@ -151,4 +149,3 @@ class RoomConsumer(SocketConsumer):
         if event.get("exclude") and event["exclude"] == str(self.user.pk):
             return
         await self.send_frame(event["frame"])
-        await asyncio.sleep(0)
