@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+Sockets pass the session middleware (for same-origin pages) and then the socket auth middleware
+(token from the query or subprotocol, origin checks) before routing.
+"""
 
 import os
 
@@ -8,12 +12,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatstudio.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (Django must be set up first)
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from realtime.middleware import SocketAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": SessionMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

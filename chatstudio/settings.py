@@ -300,3 +300,22 @@ CONVERSATION_LIST_MAX = env_int("CONVERSATION_LIST_MAX", 1000)
 BATCH_CREATE_MAX = 1000
 SEARCH_RESULTS_MAX = env_int("SEARCH_RESULTS_MAX", 100)
 DEFAULT_CHAT_MODEL = env("DEFAULT_CHAT_MODEL", "local-echo")
+
+# Realtime
+# Sockets: frame limits, flood control, heartbeats (group re-join and presence) and the resume
+# buffer. The buffer and presence live in the cache, so they are in Redis whenever REDIS_URL is.
+REALTIME_MAX_FRAME_BYTES = env_int("REALTIME_MAX_FRAME_BYTES", 64 * 1024)
+REALTIME_FRAME_RATE = env_int("REALTIME_FRAME_RATE", 10)  # frames per second, sustained
+REALTIME_FRAME_BURST = env_int("REALTIME_FRAME_BURST", 30)
+REALTIME_FLOOD_CLOSE_AFTER = env_int("REALTIME_FLOOD_CLOSE_AFTER", 20)  # dropped frames in 10 s, then 4429
+REALTIME_AUTH_TIMEOUT_SECONDS = env_int("REALTIME_AUTH_TIMEOUT_SECONDS", 5)
+REALTIME_HEARTBEAT_SECONDS = env_int("REALTIME_HEARTBEAT_SECONDS", 5)
+REALTIME_PRESENCE_TTL_SECONDS = env_int("REALTIME_PRESENCE_TTL_SECONDS", 3 * REALTIME_HEARTBEAT_SECONDS)
+REALTIME_RESUME_SECONDS = env_int("REALTIME_RESUME_SECONDS", 300)
+REALTIME_RESUME_MAX_FRAMES = env_int("REALTIME_RESUME_MAX_FRAMES", 2000)
+REALTIME_ROOM_HISTORY = env_int("REALTIME_ROOM_HISTORY", 50)
+REALTIME_ROOM_AI_CONTEXT = env_int("REALTIME_ROOM_AI_CONTEXT", 20)
+# Tokens never reach a log line: every handler redacts `token=` values (daphne's runserver
+# logs full HTTP paths); `python -m realtime.serve` gives daphne an access log that does too.
+LOGGING["filters"]["redact_tokens"] = {"()": "realtime.logredact.RedactTokensFilter"}
+LOGGING["handlers"]["console"]["filters"].append("redact_tokens")

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from chatstudio import health, monitoring
+from realtime.views import asyncapi_document
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("ready", health.ready, name="ready"),
     path("metrics", monitoring.metrics, name="metrics"),
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("api/asyncapi.json", asyncapi_document, name="asyncapi-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="docs"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),

@@ -1,22 +1,26 @@
-"""How many sockets this process holds open (the consumers count themselves in and out)."""
+"""How many sockets this process holds open, by kind (the consumers count themselves in and out)."""
 
+import collections
 import threading
 
 _lock = threading.Lock()
-_open = 0
+_open: collections.Counter[str] = collections.Counter()
 
 
-def socket_opened() -> None:
-    global _open
+def socket_opened(kind: str = "socket") -> None:
     with _lock:
-        _open += 1
+        _open[kind] += 1
 
 
-def socket_closed() -> None:
-    global _open
+def socket_closed(kind: str = "socket") -> None:
     with _lock:
-        _open = max(0, _open - 1)
+        _open[kind] = max(0, _open[kind] - 1)
 
 
 def open_socket_count() -> int:
-    return _open
+    return sum(_open.values())
+
+
+def open_sockets_by_kind() -> dict[str, int]:
+    with _lock:
+        return {kind: count for kind, count in _open.items() if count}

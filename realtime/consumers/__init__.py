@@ -1,0 +1,1 @@
+"""One consumer per socket path; `base.SocketConsumer` holds what they share."""

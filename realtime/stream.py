@@ -1,0 +1,92 @@
+"""The per-user frame stream: an increasing `seq` on every frame and a resume buffer.
+
+Both live in the cache (Redis in production, so every process shares them; local memory on the
+embedded default). A frame is numbered, stored for `REALTIME_RESUME_SECONDS`, then sent to the
+user's group (and to the conversation's group when it belongs to one). A client reconnecting with
+`?last_seq=N` is sent the stored frames after N before live ones.
+
+The counter starts at the current time in milliseconds, so if the cache ever loses it (a Redis
+restart without persistence) numbering continues above every number handed out before.
+"""
+
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+
+from realtime import events
+
+logger = logging.getLogger(__name__)
+
+
+def _seq_key(user_id: int | str) -> str:
+    return f"rt:seq:{user_id}"
+
+
+def _frame_key(user_id: int | str, seq: int) -> str:
+    return f"rt:frame:{user_id}:{seq}"
+
+
+def next_seq(user_id: int | str) -> int:
+    key = _seq_key(user_id)
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet
+        cache.add(key, events.now_ms(), timeout=None)
+        return cache.incr(key)
+
+
+def current_seq(user_id: int | str) -> int:
+    return cache.get(_seq_key(user_id)) or 0
+
+
+def number_and_store(user_id: int | str, frame: dict, *, durable: bool = True) -> dict:
+    """The frame with its `seq`. Durable frames are kept for resuming; ephemeral ones (typing)
+    leave a marker, so a missing number always means the window expired."""
+    numbered = {**frame, "seq": next_seq(user_id)}
+    kept = numbered if durable else {"seq": numbered["seq"], "ephemeral": True}
+    cache.set(_frame_key(user_id, numbered["seq"]), kept, timeout=settings.REALTIME_RESUME_SECONDS)
+    return numbered
+
+
+def frames_after(user_id: int | str, last_seq: int) -> tuple[list[dict], bool]:
+    """Stored frames after `last_seq`, oldest first, and whether none in between was lost."""
+    latest = current_seq(user_id)
+    if last_seq >= latest:
+        return [], True
+    first = max(last_seq + 1, latest - settings.REALTIME_RESUME_MAX_FRAMES + 1)
+    found = cache.get_many([_frame_key(user_id, seq) for seq in range(first, latest + 1)])
+    complete = first == last_seq + 1 and len(found) == latest - first + 1
+    frames = sorted((f for f in found.values() if not f.get("ephemeral")), key=lambda f: f["seq"])
+    return frames, complete
+
+
+def publish_sync(user_id: int | str, frame: dict, *, conversation_id: str | None = None, durable: bool = True) -> dict:
+    """Numbers, stores and sends `frame` to every per-user socket of the user (and the
+    conversation's sockets). Layer or cache failures are logged, never raised."""
+    try:
+        numbered = number_and_store(user_id, frame, durable=durable)
+    except Exception as exc:  # the cache (Redis) is down: nothing can be delivered or kept
+        logger.warning("Could not number a frame for user %s: %s", user_id, exc.__class__.__name__)
+        events._note_failure(events.user_group(user_id), exc)
+        return frame
+    event = events.layer_event("stream", numbered)
+    events.group_send_sync(events.user_group(user_id), event)
+    if conversation_id:
+        events.group_send_sync(events.conversation_group(user_id, conversation_id), event)
+    return numbered
+
+
+async def publish(user_id: int | str, frame: dict, *, conversation_id: str | None = None, durable: bool = True) -> dict:
+    try:
+        numbered = await sync_to_async(number_and_store, thread_sensitive=False)(user_id, frame, durable=durable)
+    except Exception as exc:
+        logger.warning("Could not number a frame for user %s: %s", user_id, exc.__class__.__name__)
+        events._note_failure(events.user_group(user_id), exc)
+        return frame
+    event = events.layer_event("stream", numbered)
+    await events.group_send(events.user_group(user_id), event)
+    if conversation_id:
+        await events.group_send(events.conversation_group(user_id, conversation_id), event)
+    return numbered
