@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ConversationsConfig(AppConfig):
     name = "conversations"
+
+    def ready(self) -> None:
+        from chatstudio import purging
+        from conversations.services import PURGE_TARGET
+
+        purging.register(PURGE_TARGET)
