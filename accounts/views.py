@@ -13,6 +13,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from chatstudio.schema import ERROR_RESPONSES, MessageResponse, error_response
+from chatstudio.throttling import AuthIPThrottle, DefaultThrottle, LoginUsernameThrottle
 
 
 class PublicView(APIView):
@@ -20,6 +21,7 @@ class PublicView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [DefaultThrottle, AuthIPThrottle]
 
     def get_authenticate_header(self, request):
         return "Bearer"
@@ -39,6 +41,8 @@ class RegisterView(PublicView):
 
 
 class LoginView(PublicView):
+    throttle_classes = [DefaultThrottle, AuthIPThrottle, LoginUsernameThrottle]
+
     @extend_schema(
         tags=["auth"],
         request=UserLoginSerializer,
@@ -52,6 +56,8 @@ class LoginView(PublicView):
 
 
 class MeView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["auth"], responses={200: UserSerializer, 401: error_response("Not authenticated.")})
     def get(self, request):
         return Response(UserSerializer(request.user).data)

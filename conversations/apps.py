@@ -6,6 +6,7 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from chatstudio import purging
+        from conversations import cache  # noqa: F401  (connects the cache's invalidation receiver)
         from conversations.services import PURGE_TARGET
 
         purging.register(PURGE_TARGET)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, MessageResponse, error_response
 from conversations import services, timestamps
+from conversations.cache import cached_read
 from conversations.filters import ConversationFilter
 from conversations.models import Conversation
 from conversations.search import conversations_search
@@ -49,6 +50,7 @@ def _window(request, *, default_limit: int, max_limit: int) -> tuple[int, int]:
 
 
 class ConversationListView(GenericAPIView):
+    throttle_scopes = {"GET": "read", "POST": "create"}
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
     serializer_class = ConversationSerializer
@@ -67,13 +69,18 @@ class ConversationListView(GenericAPIView):
         responses={200: ConversationSerializer(many=True), **AUTHENTICATED_ERROR_RESPONSES},
     )
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        offset, limit = _window(
-            request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
+        def compute():
+            queryset = self.filter_queryset(self.get_queryset())
+            offset, limit = _window(
+                request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
+            )
+            page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
+            return queryset.count(), [conversation_payload(c) for c in page]
+
+        total, payload = cached_read(
+            owner_id=request.user.pk, view="list", params=request.GET.urlencode(), compute=compute
         )
-        total = queryset.count()
-        page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
-        return Response([conversation_payload(c) for c in page], headers={"X-Total-Count": str(total)})
+        return Response(payload, headers={"X-Total-Count": str(total)})
 
     @extend_schema(
         tags=["conversations"],
@@ -94,6 +101,8 @@ class ConversationListView(GenericAPIView):
 
 
 class ConversationDetailView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     def _conversation_with_messages(self, pk: int) -> Conversation:
         return Conversation.objects.with_messages().get(pk=pk)
 
@@ -143,6 +152,8 @@ class ConversationDetailView(APIView):
 
 
 class ConversationBatchView(APIView):
+    throttle_scopes = {"POST": "create"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Create up to 1,000 conversations, all or nothing",
@@ -187,6 +198,8 @@ class ConversationBatchView(APIView):
 
 
 class ConversationPaginatedView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         parameters=[PaginatedQuerySerializer],
@@ -198,22 +211,28 @@ class ConversationPaginatedView(APIView):
         page, page_size = params.validated_data["page"], params.validated_data["page_size"]
         column = PaginatedQuerySerializer.SORT_FIELDS[params.validated_data["sort_by"]]
         sign = "-" if params.validated_data["sort_order"] == "desc" else ""
-        queryset = Conversation.objects.owned_by(request.user)
-        total = queryset.count()
-        start = (page - 1) * page_size
-        rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
-        return Response(
-            {
+
+        def compute():
+            queryset = Conversation.objects.owned_by(request.user)
+            total = queryset.count()
+            start = (page - 1) * page_size
+            rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
+            return {
                 "page": page,
                 "page_size": page_size,
                 "total": total,
                 "total_pages": (total + page_size - 1) // page_size,
                 "conversations": [conversation_payload(c) for c in rows],
             }
+
+        return Response(
+            cached_read(owner_id=request.user.pk, view="paginated", params=request.GET.urlencode(), compute=compute)
         )
 
 
 class ConversationMessagesView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="A conversation's messages in order",
@@ -247,6 +266,8 @@ class ConversationMessagesView(APIView):
 
 
 class SearchView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Search titles, then message contents",
@@ -277,6 +298,15 @@ class SearchView(APIView):
 
 
 class StatsView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["conversations"], responses={200: StatsSerializer, **AUTHENTICATED_ERROR_RESPONSES})
     def get(self, request):
-        return Response(conversation_stats(owner=request.user))
+        return Response(
+            cached_read(
+                owner_id=request.user.pk,
+                view="stats",
+                params="",
+                compute=lambda: conversation_stats(owner=request.user),
+            )
+        )

@@ -2,10 +2,9 @@ import threading
 
 import pytest
 from django.db import close_old_connections
-from rest_framework.test import APIClient
 
 from accounts.models import User
-from conftest import STRONG_PASSWORD, client_for
+from conftest import STRONG_PASSWORD, client_for, fresh_client
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +185,7 @@ def test_parallel_refreshes_of_one_token_give_exactly_one_success(user):
     def attempt():
         start.wait()
         try:
-            response = APIClient().post("/api/auth/refresh", {"refresh_token": refresh}, format="json")
+            response = fresh_client().post("/api/auth/refresh", {"refresh_token": refresh}, format="json")
             statuses.append(response.status_code)
         finally:
             close_old_connections()
