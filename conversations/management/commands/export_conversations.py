@@ -1,3 +1,6 @@
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
@@ -34,6 +37,10 @@ class Command(BaseCommand):
                 for conversation in transfer.iter_conversations(queryset):
                     write(render(conversation))
                     bar.advance()
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
         finally:
             if stream:
                 stream.close()
