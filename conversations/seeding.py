@@ -112,7 +112,13 @@ def demo_users() -> QuerySet:
     return User.objects.filter(username__startswith="demo_", email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
 
 
-def messages_to_create(plan: SeedPlan, *, existing: set[str]) -> int:
+def existing_usernames(plan: SeedPlan) -> set[str]:
+    """The plan's usernames already taken: those users are skipped, whoever they are."""
+    return set(User.objects.filter(username__in=plan.usernames()).values_list("username", flat=True))
+
+
+def messages_to_create(plan: SeedPlan) -> int:
+    existing = existing_usernames(plan)
     return sum(
         plan.conversations_for(name) * plan.messages_per_conversation
         for name in plan.usernames()
@@ -150,7 +156,8 @@ def _conversations(
     for n in range(count):
         chinese = rng.random() < 0.3
         model = rng.choice(MODELS)
-        created = now - timedelta(seconds=rng.randrange(86_400, 365 * 86_400))
+        # Far enough back that the last message is still in the past.
+        created = now - timedelta(seconds=rng.randrange(86_400, 365 * 86_400) + 120 * messages_each)
         moment = created
         rows = []
         for position in range(messages_each):
@@ -248,9 +255,8 @@ def demo_seed(*, plan: SeedPlan, on_messages: Callable[[int], None] = lambda cou
 
     Pushes `conversation_created` once per new user after commit.
     """
-    names = plan.usernames()
-    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
-    todo = [name for name in names if name not in existing]
+    existing = existing_usernames(plan)
+    todo = [name for name in plan.usernames() if name not in existing]
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: Argon2 per user would take minutes
     now = timestamps.now()
     result = SeedResult(users_skipped=len(existing))

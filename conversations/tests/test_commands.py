@@ -311,7 +311,7 @@ def test_seed_demo_builds_exact_counts_with_consistent_message_counts(db):
     out, err = run("seed_demo", **SMALL)
 
     assert out.splitlines() == [
-        "Created 4 users, 20 conversations, 500 messages; skipped 0 existing demo users.",
+        "Created 4 users, 20 conversations, 500 messages; skipped 0 existing users.",
         f"Demo users' password: {seeding.DEMO_PASSWORD}",
     ]
     assert "seed [" in err
@@ -358,7 +358,7 @@ def test_seed_demo_is_deterministic_and_rerun_skips_existing_users(db):
 
     out, _err = run("seed_demo", users=3, conversations=2, messages_per_conversation=3)
 
-    assert out.splitlines()[0] == "Created 1 users, 2 conversations, 6 messages; skipped 2 existing demo users."
+    assert out.splitlines()[0] == "Created 1 users, 2 conversations, 6 messages; skipped 2 existing users."
     assert User.objects.count() == 3
 
     run("seed_demo", users=2, conversations=2, messages_per_conversation=3, reset=True)
@@ -409,3 +409,17 @@ def test_every_command_explains_itself(command, capsys):
     text = capsys.readouterr().out
     assert len(text) > 600
     assert "usage:" in text
+
+
+def test_seed_demo_never_touches_a_real_account_with_a_demo_name(make_user):
+    real = make_user("demo_user_0001")
+    make_conversation(real, "mine")
+
+    out, _err = run("seed_demo", users=2, conversations=1, messages_per_conversation=2, reset=True)
+    out2, _err = run("seed_demo", users=2, conversations=1, messages_per_conversation=2, reset=True)
+
+    assert out.splitlines()[0] == "Deleted 0 demo accounts and their conversations."
+    assert out.splitlines()[1] == "Created 1 users, 1 conversations, 2 messages; skipped 1 existing users."
+    assert out2.splitlines()[0] == "Deleted 1 demo accounts and their conversations."
+    assert list(Conversation.objects.owned_by(real).values_list("public_id", flat=True)) == ["mine"]
+    assert User.objects.filter(pk=real.pk).exists()
