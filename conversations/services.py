@@ -1,12 +1,15 @@
 """Writes to conversations and messages. Every door (REST, sockets, admin, commands) calls these."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from chatstudio import purging
 from chatstudio.exceptions import BadRequest, Conflict
 from conversations import timestamps
 from conversations.models import Conversation, Message
@@ -211,3 +214,43 @@ def conversation_edited_in_admin(*, conversation: Conversation, created: bool) -
         action="created" if created else "updated",
         conversation_ids=[conversation.public_id],
     )
+
+
+@transaction.atomic
+def conversations_purge(*, cutoff: datetime, limit: int) -> int:
+    """Deletes up to `limit` of the conversations last updated before `cutoff` (oldest first),
+    with their messages, and returns how many. Pushes `conversation_deleted` to each owner after commit.
+    """
+    batch = list(
+        Conversation.objects.filter(updated_at__lt=cutoff)
+        .order_by("updated_at", "pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", "owner_id", "public_id")[:limit]
+    )
+    if not batch:
+        return 0
+    Message.objects.filter(conversation_id__in=[pk for pk, _owner, _id in batch]).delete()
+    Conversation.objects.filter(pk__in=[pk for pk, _owner, _id in batch]).delete()
+    by_owner: dict[int, list[str]] = defaultdict(list)
+    for _pk, owner_id, public_id in batch:
+        by_owner[owner_id].append(public_id)
+    for owner_id, public_ids in by_owner.items():
+        _notify_on_commit(owner_id=owner_id, action="deleted", conversation_ids=public_ids)
+    return len(batch)
+
+
+def _purge_count(cutoff: datetime) -> int:
+    return Conversation.objects.filter(updated_at__lt=cutoff).count()
+
+
+def _purge_dependents(cutoff: datetime) -> dict[str, int]:
+    return {"messages": Message.objects.filter(conversation__updated_at__lt=cutoff).count()}
+
+
+PURGE_TARGET = purging.PurgeTarget(
+    name="conversations",
+    help="Conversations whose updatedAt is older than the cut-off, with their messages.",
+    count=_purge_count,
+    delete_batch=conversations_purge,
+    dependents=_purge_dependents,
+)
