@@ -61,6 +61,20 @@ def provider_key_for(*, user, provider: str) -> str | None:
         ) from None
 
 
+def provider_keys_for(*, user) -> dict[str, str]:
+    """All the user's decrypted keys by provider, in one query."""
+    if user is None or not getattr(user, "pk", None):
+        return {}
+    stored = ProviderKey.objects.filter(user=user).values_list("provider", "encrypted_key")
+    try:
+        return {provider: decrypt_secret(token) for provider, token in stored}
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "A stored provider key cannot be decrypted; is its encryption key missing from "
+            "PROVIDER_KEY_ENCRYPTION_KEYS?"
+        ) from None
+
+
 def provider_keys_rotate(*, batch_size: int = 500) -> int:
     """Re-encrypts every stored key with the first encryption key; returns how many were rewritten.
 

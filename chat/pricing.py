@@ -20,9 +20,9 @@ PRICES: dict[str, tuple[Decimal, Decimal]] = {
     "o3-mini": (Decimal("1.10"), Decimal("4.40")),
     "o4-mini": (Decimal("1.10"), Decimal("4.40")),
     # Anthropic
-    "claude-sonnet-4-5": (Decimal("3.00"), Decimal("15.00")),
-    "claude-opus-4-1": (Decimal("15.00"), Decimal("75.00")),
-    "claude-3-5-haiku-latest": (Decimal("0.80"), Decimal("4.00")),
+    "claude-sonnet-4-6": (Decimal("3.00"), Decimal("15.00")),
+    "claude-opus-4-5": (Decimal("5.00"), Decimal("25.00")),
+    "claude-haiku-4-5": (Decimal("1.00"), Decimal("5.00")),
     # Built in
     "local-echo": (Decimal("0"), Decimal("0")),
 }

@@ -63,11 +63,12 @@ def _user_key(user, provider: str) -> str | None:
 def available_models(*, user=None) -> list[dict]:
     """The models this server can serve for `user` now: the local ones, and the priced models of
     each provider that has a server key, a base URL or the user's own key."""
+    user_keys = keys.provider_keys_for(user=user)
     models = []
     for model in pricing.PRICES:
         name = provider_name_for_model(model)
         provider = PROVIDERS[name]
-        if provider.is_configured(api_key=_user_key(user, name)):
+        if provider.is_configured(api_key=user_keys.get(name)):
             models.append({"id": model, "provider": name})
     return models
 
@@ -113,10 +114,11 @@ def route(*, user, model: str | None, provider: str | None = None) -> tuple[Prov
             _("Unknown model %(model)s. Available models: %(models)s.") % {"model": model, "models": _model_list(user)},
             code="unknown_model",
         )
-    api_key = _user_key(user, name)
+    user_keys = keys.provider_keys_for(user=user)
+    api_key = user_keys.get(name)
     if PROVIDERS[name].is_configured(api_key=api_key):
         return PROVIDERS[name], model, api_key
-    remote_configured = any(PROVIDERS[n].is_configured(api_key=_user_key(user, n)) for n in REMOTE_PROVIDERS)
+    remote_configured = any(PROVIDERS[n].is_configured(api_key=user_keys.get(n)) for n in REMOTE_PROVIDERS)
     if not remote_configured:
         # The embedded default: no keys anywhere, so the local model answers (and says so).
         return PROVIDERS["local"], settings.DEFAULT_CHAT_MODEL, None

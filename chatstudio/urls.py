@@ -7,6 +7,7 @@ from chatstudio import health
 api_patterns = [
     path("auth/", include("accounts.urls")),
     path("", include("conversations.urls")),
+    path("", include("chat.urls")),
 ]
 
 urlpatterns = [
