@@ -1,10 +1,13 @@
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import AsyncClient
 
 from accounts import services as account_services
 from chat.tests.fake_providers import FakeProviderServer
+
+TEST_FERNET_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +21,7 @@ def chat_settings(settings):
     settings.CHAT_PROVIDER_TIMEOUT = 5
     settings.LOCAL_MODEL_WORD_DELAY = 0
     settings.CHAT_DAILY_TOKEN_BUDGET = 0
-    settings.PROVIDER_KEY_ENCRYPTION_KEYS = []
+    settings.PROVIDER_KEY_ENCRYPTION_KEYS = [TEST_FERNET_KEY]
     return settings
 
 

@@ -100,7 +100,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        self.state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        self.state.requests.append(
+            {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        )
         expected = "/v1/chat/completions" if self.flavour == "openai" else "/v1/messages"
         if self.path != expected:
             self._json(404, {"error": {"message": f"no route {self.path}"}})

@@ -83,8 +83,11 @@ def _error_expectation(flavour: str, mode: str) -> tuple[int, str, str]:
     setting = "OPENAI_API_KEY" if flavour == "openai" else "ANTHROPIC_API_KEY"
     return {
         "400": (400, "provider_bad_request", f"{label} rejected the request: Invalid value for max_tokens"),
-        "401": (502, "provider_auth_failed",
-                f"{label} rejected the API key; check {setting} or your stored {label} key."),  # fmt: skip
+        "401": (
+            502,
+            "provider_auth_failed",
+            f"{label} rejected the API key; check {setting} or your stored {label} key.",
+        ),  # fmt: skip
         "429": (429, "provider_rate_limited", f"{label} is rate limiting requests; retry later."),
         "500": (502, "provider_unavailable", f"{label} failed (500)."),
         "stall": (504, "provider_timeout", f"{label} did not answer in time."),
