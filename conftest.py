@@ -54,8 +54,14 @@ def other_user(make_user):
     return make_user("mallory")
 
 
+def fresh_client() -> APIClient:
+    """A client with an address of its own, so per-IP limits of one test never touch another."""
+    octets = uuid.uuid4().bytes[:3]
+    return APIClient(REMOTE_ADDR=f"10.{octets[0]}.{octets[1]}.{octets[2]}")
+
+
 def client_for(user) -> APIClient:
-    client = APIClient()
+    client = fresh_client()
     tokens = account_services.tokens_issue(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     client.tokens = tokens
@@ -64,7 +70,7 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return fresh_client()
 
 
 @pytest.fixture
@@ -75,3 +81,15 @@ def user_api(user):
 @pytest.fixture
 def other_api(other_user):
     return client_for(other_user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Local-memory cache state (throttle counters, cached lists) must not leak between tests.
+    Redis runs need nothing: each run has its own key prefix and ids are never reused there."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+    yield

@@ -45,7 +45,3 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "email", "created_at"]
-
-
-class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()

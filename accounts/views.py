@@ -6,20 +6,28 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.serializers import (
-    MessageSerializer,
     RefreshTokenSerializer,
     TokenPairSerializer,
     UserLoginSerializer,
     UserRegisterSerializer,
     UserSerializer,
 )
-from chatstudio.schema import ERROR_RESPONSES, error_response
+from chatstudio.schema import ERROR_RESPONSES, MessageResponse, error_response
+from chatstudio.throttling import AuthIPThrottle, DefaultThrottle, LoginUsernameThrottle
 
 
-class RegisterView(APIView):
+class PublicView(APIView):
+    """Needs no access token (a stale one in the header is ignored); failures still answer 401."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [DefaultThrottle, AuthIPThrottle]
 
+    def get_authenticate_header(self, request):
+        return "Bearer"
+
+
+class RegisterView(PublicView):
     @extend_schema(
         tags=["auth"],
         request=UserRegisterSerializer,
@@ -32,9 +40,8 @@ class RegisterView(APIView):
         return Response(services.tokens_issue(user=user))
 
 
-class LoginView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
+class LoginView(PublicView):
+    throttle_classes = [DefaultThrottle, AuthIPThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         tags=["auth"],
@@ -49,15 +56,14 @@ class LoginView(APIView):
 
 
 class MeView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["auth"], responses={200: UserSerializer, 401: error_response("Not authenticated.")})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
 
-class RefreshView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
-
+class RefreshView(PublicView):
     @extend_schema(
         tags=["auth"],
         request=RefreshTokenSerializer,
@@ -69,14 +75,11 @@ class RefreshView(APIView):
         return Response(services.tokens_refresh(**serializer.validated_data))
 
 
-class LogoutView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
-
+class LogoutView(PublicView):
     @extend_schema(
         tags=["auth"],
         request=RefreshTokenSerializer,
-        responses={200: MessageSerializer, 401: error_response("Invalid, expired or used refresh token.")},
+        responses={200: MessageResponse, 401: error_response("Invalid, expired or used refresh token.")},
     )
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)

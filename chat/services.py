@@ -26,6 +26,7 @@ from chat.providers.base import CompletionRequest, Provider, ProviderUnavailable
 from chat.tokens import estimate_prompt_tokens, estimate_tokens
 from chatstudio.exceptions import BadRequest
 from conversations import services as conversation_services
+from conversations.cache import bump_user_version
 from conversations.models import Conversation, Role
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,9 @@ def _finish(
         stopped=stopped,
     )
     budget.budget_settle(reservation=plan.reservation, used_tokens=usage.input_tokens + usage.output_tokens)
+    # /api/stats is cached per user version; a usage row changes it even without a conversation.
+    owner_id = plan.user.pk
+    transaction.on_commit(lambda: bump_user_version(owner_id))
     return _Stored(message_ids=stored, assistant_id=assistant_id, cost=cost)
 
 

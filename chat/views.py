@@ -29,6 +29,7 @@ from chat.serializers import (
 from chat.stats import chat_stats
 from chatstudio.exceptions import error_body
 from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, error_response
+from conversations.cache import cached_read
 
 CHAT_ERRORS = {
     400: error_response("Unknown model or provider, or the provider rejected the request."),
@@ -104,6 +105,7 @@ class ChatView(APIView):
     """POST /api/chat: a reply as JSON, or with `stream: true` as server-sent events."""
 
     provider_from_query = False
+    throttle_scopes = {"POST": "chat"}
 
     def _provider(self, request) -> str | None:
         if not self.provider_from_query:
@@ -163,6 +165,8 @@ class ChatAIView(ChatView):
 
 
 class ModelListView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["chat"], responses={200: ModelListSerializer, **AUTHENTICATED_ERROR_RESPONSES})
     def get(self, request):
         return Response(
@@ -171,6 +175,8 @@ class ModelListView(APIView):
 
 
 class ProviderKeyListView(APIView):
+    throttle_scopes = {"GET": "read", "POST": "create"}
+
     @extend_schema(tags=["auth"], responses={200: ProviderKeySerializer(many=True), **AUTHENTICATED_ERROR_RESPONSES})
     def get(self, request):
         stored = ProviderKey.objects.filter(user=request.user).order_by("provider")
@@ -189,6 +195,8 @@ class ProviderKeyListView(APIView):
 
 
 class ProviderKeyDetailView(APIView):
+    throttle_scopes = {"DELETE": "create"}
+
     @extend_schema(
         tags=["auth"],
         responses={200: OpenApiResponse(description="`{message}`"), 404: error_response("No key stored for it.")},
@@ -200,6 +208,12 @@ class ProviderKeyDetailView(APIView):
 
 
 class StatsView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(tags=["conversations"], responses={200: ChatStatsSerializer, **AUTHENTICATED_ERROR_RESPONSES})
     def get(self, request):
-        return Response(chat_stats(owner=request.user))
+        return Response(
+            cached_read(
+                owner_id=request.user.pk, view="stats", params="", compute=lambda: chat_stats(owner=request.user)
+            )
+        )

@@ -59,9 +59,12 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
-def _code_of(exc: exceptions.APIException) -> str:
+def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:  # simplejwt's {"detail", "code", "messages"}
+        return str(detail.get("code", exc.default_code)), str(detail["detail"])
     codes = exc.get_codes()
-    return codes if isinstance(codes, str) else exc.default_code
+    return (codes if isinstance(codes, str) else exc.default_code), str(detail)
 
 
 def api_exception_handler(exc, context):
@@ -85,7 +88,8 @@ def api_exception_handler(exc, context):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
-        body = error_body(code=_code_of(exc), message=str(exc.detail))
+        code, message = _code_and_message(exc)
+        body = error_body(code=code, message=message)
         return Response(body, status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled exception in %s", context.get("view").__class__.__name__)

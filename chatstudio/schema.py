@@ -20,6 +20,14 @@ ErrorEnvelope = inline_serializer(
 )
 
 
+MessageResponse = inline_serializer(name="MessageResponse", fields={"message": serializers.CharField()})
+
+
+def exclude_v1_aliases(endpoints, **kwargs):
+    """`/api/v1/...` serves the same views as `/api/...`; the schema lists each operation once."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith("/api/v1/")]
+
+
 def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorEnvelope, description=description)
 

@@ -198,6 +198,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chatstudio.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["chatstudio.throttling.DefaultThrottle", "chatstudio.throttling.MethodScopedThrottle"],
+    # The documents' tiers; each overridable, e.g. THROTTLE_READ=120/min.
+    "DEFAULT_THROTTLE_RATES": {
+        "default": env("THROTTLE_DEFAULT", "100/min"),
+        "read": env("THROTTLE_READ", "30/min"),
+        "create": env("THROTTLE_CREATE", "10/min"),
+        "chat": env("THROTTLE_CHAT", "10/min"),
+        "auth": env("THROTTLE_AUTH", "20/min"),
+        "login": env("THROTTLE_LOGIN", "10/min"),
+    },
+    # Proxies in front of the server; 0 trusts REMOTE_ADDR and never X-Forwarded-For.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
 SIMPLE_JWT = {
@@ -221,7 +233,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "PREPROCESSING_HOOKS": ["chatstudio.schema.exclude_v1_aliases"],
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
