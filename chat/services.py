@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
@@ -32,6 +32,22 @@ from conversations.models import Conversation, Role
 logger = logging.getLogger(__name__)
 
 REMOTE_PROVIDERS = ("openai", "anthropic")
+
+
+def database_sync_to_async(func):
+    """Channels' helper (stale connections closed around the call), except inside an atomic block,
+    where closing would break the caller's transaction (the test suite's, or a caller's own)."""
+
+    def run(*args, **kwargs):
+        if not connection.in_atomic_block:
+            close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if not connection.in_atomic_block:
+                close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=True)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import MessageSerializer as TextMessageSerializer
-from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, error_response
+from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, MessageResponse, error_response
 from conversations import services, timestamps
+from conversations.cache import cached_read
 from conversations.filters import ConversationFilter
 from conversations.models import Conversation
 from conversations.search import conversations_search
@@ -48,11 +48,14 @@ def _window(request, *, default_limit: int, max_limit: int) -> tuple[int, int]:
 
 
 class ConversationListView(GenericAPIView):
+    throttle_scopes = {"GET": "read", "POST": "create"}
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
     serializer_class = ConversationSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
         return Conversation.objects.owned_by(self.request.user)
 
     @extend_schema(
@@ -64,13 +67,18 @@ class ConversationListView(GenericAPIView):
         responses={200: ConversationSerializer(many=True), **AUTHENTICATED_ERROR_RESPONSES},
     )
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        offset, limit = _window(
-            request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
+        def compute():
+            queryset = self.filter_queryset(self.get_queryset())
+            offset, limit = _window(
+                request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
+            )
+            page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
+            return queryset.count(), [conversation_payload(c) for c in page]
+
+        total, payload = cached_read(
+            owner_id=request.user.pk, view="list", params=request.GET.urlencode(), compute=compute
         )
-        total = queryset.count()
-        page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
-        return Response([conversation_payload(c) for c in page], headers={"X-Total-Count": str(total)})
+        return Response(payload, headers={"X-Total-Count": str(total)})
 
     @extend_schema(
         tags=["conversations"],
@@ -91,6 +99,8 @@ class ConversationListView(GenericAPIView):
 
 
 class ConversationDetailView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     def _conversation_with_messages(self, pk: int) -> Conversation:
         return Conversation.objects.with_messages().get(pk=pk)
 
@@ -132,7 +142,7 @@ class ConversationDetailView(APIView):
         return Response(conversation_payload(self._conversation_with_messages(conversation.pk)))
 
     @extend_schema(
-        tags=["conversations"], responses={200: TextMessageSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
+        tags=["conversations"], responses={200: MessageResponse, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
     )
     def delete(self, request, conversation_id: str):
         services.conversation_delete(conversation=owned_conversation(request, conversation_id))
@@ -140,6 +150,8 @@ class ConversationDetailView(APIView):
 
 
 class ConversationBatchView(APIView):
+    throttle_scopes = {"POST": "create"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Create up to 1,000 conversations, all or nothing",
@@ -184,6 +196,8 @@ class ConversationBatchView(APIView):
 
 
 class ConversationPaginatedView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         parameters=[PaginatedQuerySerializer],
@@ -195,22 +209,28 @@ class ConversationPaginatedView(APIView):
         page, page_size = params.validated_data["page"], params.validated_data["page_size"]
         column = PaginatedQuerySerializer.SORT_FIELDS[params.validated_data["sort_by"]]
         sign = "-" if params.validated_data["sort_order"] == "desc" else ""
-        queryset = Conversation.objects.owned_by(request.user)
-        total = queryset.count()
-        start = (page - 1) * page_size
-        rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
-        return Response(
-            {
+
+        def compute():
+            queryset = Conversation.objects.owned_by(request.user)
+            total = queryset.count()
+            start = (page - 1) * page_size
+            rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
+            return {
                 "page": page,
                 "page_size": page_size,
                 "total": total,
                 "total_pages": (total + page_size - 1) // page_size,
                 "conversations": [conversation_payload(c) for c in rows],
             }
+
+        return Response(
+            cached_read(owner_id=request.user.pk, view="paginated", params=request.GET.urlencode(), compute=compute)
         )
 
 
 class ConversationMessagesView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="A conversation's messages in order",
@@ -244,6 +264,8 @@ class ConversationMessagesView(APIView):
 
 
 class SearchView(APIView):
+    throttle_scopes = {"GET": "read"}
+
     @extend_schema(
         tags=["conversations"],
         summary="Search titles, then message contents",
