@@ -93,3 +93,16 @@ def _fresh_local_cache():
     if isinstance(caches["default"], LocMemCache):
         caches["default"].clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup, django_db_blocker):
+    """psycopg's pool keeps idle connections to the test database; close them before it is
+    dropped, or PostgreSQL refuses to drop a database other sessions still use."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()
