@@ -4,9 +4,10 @@ import time
 import uuid
 
 import pytest
-from playwright.sync_api import expect
 
 from conversations.models import Message
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
