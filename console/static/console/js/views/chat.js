@@ -36,6 +36,10 @@ function highlighted(text, needle) {
   return parts;
 }
 
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 function snippet(text, needle, width = 90) {
   const at = text.toLowerCase().indexOf(needle.toLowerCase());
   if (at < 0 || text.length <= width) return text.slice(0, width);
@@ -138,7 +142,7 @@ export function renderChat(root, { app, param }) {
   function listItem(conversation, match) {
     const preview = match?.matched_message
       ? highlighted(snippet(match.matched_message.content, state.searchTerm), state.searchTerm)
-      : [`${conversation.messageCount ?? conversation.messages?.length ?? 0} messages · ${conversation.model}`];
+      : [`${plural(conversation.messageCount ?? conversation.messages?.length ?? 0, "message")} · ${conversation.model}`];
     return h(
       "li",
       {},
@@ -325,6 +329,7 @@ export function renderChat(root, { app, param }) {
         state.activeReply = null;
         setPending(false);
       }
+      refreshList();
     }
   }
 
