@@ -123,11 +123,15 @@ def test_stop_ends_the_reply_and_keeps_the_partial_text(new_page, screens):
         if reply:
             break
         time.sleep(0.1)
-    assert reply.stopped is True and reply.content == partial
+    # What the browser showed is what was stored, or a prefix of it: a chunk produced just as
+    # the stop arrived may be stored without having been sent.
+    assert reply.stopped is True and reply.content.startswith(partial)
+    assert len(reply.content.split()) - len(partial.split()) <= 1
 
-    # Stored as stopped: after a reload the badge is still there.
+    # Stored as stopped: after a reload the badge is still there, with the stored text.
     page.reload()
     expect(page.locator(".message.assistant .badge")).to_have_text("stopped")
+    expect(page.locator(".message.assistant .bubble")).to_have_text(reply.content)
 
     # The console can send again after a stop.
     send(page, "again")
