@@ -246,7 +246,17 @@ def test_usage_shows_totals_by_model_and_a_daily_chart(new_page, screens):
     expect(page.locator("#total-conversations strong")).to_have_text("1")
     expect(page.locator("#total-messages strong")).to_have_text("2")
     expect(page.locator("#usage-by-model tbody")).to_contain_text("local-echo")
+    # Today's bar in the daily chart, one segment per model, with its tooltip.
+    bar = page.locator(f"#usage-chart g.bar[data-date='{time.strftime('%Y-%m-%d', time.gmtime())}'] rect")
+    expect(bar).to_have_count(1)
+    assert "local-echo" in bar.locator("title").text_content()
+    expect(page.locator("#usage-chart .legend")).to_have_text("local-echo")
     screens.save(page, "usage")
+    page.click("button[data-metric=cost]")
+    expect(page.locator("#usage-chart")).to_contain_text("Nothing to pay")  # the local model is free
+    page.click("button[data-metric=tokens]")
+    page.select_option("#usage-range", "30")
+    expect(page.locator("#usage-chart g.bar")).to_have_count(30)
     assert page.errors == []
 
 

@@ -89,9 +89,13 @@ export function renderUsage(root, { app }) {
       chartBox.append(h("p", { class: "muted" }, "Usage by day is not available on this server."));
       return;
     }
-    const total = daily.days.reduce((sum, d) => sum + (metric === "cost" ? d.cost : d.tokens), 0);
-    if (!total) {
-      chartBox.append(h("p", { class: "empty-chart muted" }, `No usage in the last ${days} days yet. Chat a little and come back.`));
+    const tokens = daily.days.reduce((sum, d) => sum + d.tokens, 0);
+    const cost = daily.days.reduce((sum, d) => sum + d.cost, 0);
+    if (!tokens || (metric === "cost" && !cost)) {
+      const why = tokens
+        ? `Nothing to pay: every completion in the last ${days} days was free (the local model costs nothing).`
+        : `No usage in the last ${days} days yet. Chat a little and come back.`;
+      chartBox.append(h("p", { class: "empty-chart muted" }, why));
       return;
     }
     const format = metric === "cost" ? money : compact;
