@@ -46,7 +46,13 @@ def test_usage_by_day_and_model_with_empty_days(user_api, user, other_user, djan
             {
                 "date": day[2],
                 "by_model": {
-                    "gpt-4o": {"completions": 1, "input_tokens": 100, "output_tokens": 200, "tokens": 300, "cost": 0.00225}
+                    "gpt-4o": {
+                        "completions": 1,
+                        "input_tokens": 100,
+                        "output_tokens": 200,
+                        "tokens": 300,
+                        "cost": 0.00225,
+                    }
                 },
                 "tokens": 300,
                 "cost": 0.00225,
@@ -56,7 +62,13 @@ def test_usage_by_day_and_model_with_empty_days(user_api, user, other_user, djan
             {
                 "date": day[0],
                 "by_model": {
-                    "gpt-4o": {"completions": 1, "input_tokens": 1000, "output_tokens": 2000, "tokens": 3000, "cost": 0.0225},
+                    "gpt-4o": {
+                        "completions": 1,
+                        "input_tokens": 1000,
+                        "output_tokens": 2000,
+                        "tokens": 3000,
+                        "cost": 0.0225,
+                    },
                     "local-echo": {"completions": 2, "input_tokens": 5, "output_tokens": 30, "tokens": 35, "cost": 0.0},
                 },
                 "tokens": 3035,
@@ -64,7 +76,7 @@ def test_usage_by_day_and_model_with_empty_days(user_api, user, other_user, djan
                 "completions": 3,
             },
         ],
-    }  # fmt: skip
+    }
 
 
 def test_usage_by_day_defaults_to_fourteen_days_and_validates(user_api):
