@@ -271,5 +271,6 @@ def test_narrow_screen_shows_one_pane_at_a_time(new_page, screens):
     page.click(".back")
     expect(page.locator(".sidebar")).to_be_visible()
     expect(page.locator(".conversation")).to_be_hidden()
+    expect(page.locator(".conversation-link .preview")).to_have_text("2 messages · local-echo")
     screens.save(page, "phone-list")
     assert page.errors == []
