@@ -65,3 +65,24 @@ class ProviderKeyCreateSerializer(serializers.Serializer):
 
 class ChatStatsSerializer(StatsSerializer):
     total_cost = serializers.FloatField(help_text="US dollars over all recorded completions.")
+
+
+class UsageByDayQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=14, help_text="Days back, today included.")
+
+
+class UsageDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    tokens = serializers.IntegerField()
+    cost = serializers.FloatField(help_text="US dollars.")
+    completions = serializers.IntegerField()
+    by_model = serializers.DictField(
+        child=serializers.DictField(), help_text="{model: {completions, input_tokens, output_tokens, tokens, cost}}"
+    )
+
+
+class UsageByDaySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    models = serializers.ListField(child=serializers.CharField())
+    days = UsageDaySerializer(many=True)

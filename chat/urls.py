@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/keys", views.ProviderKeyListView.as_view(), name="provider-keys"),
     path("auth/keys/<str:provider>", views.ProviderKeyDetailView.as_view(), name="provider-key-detail"),
     path("stats", views.StatsView.as_view(), name="stats"),
+    path("stats/usage", views.UsageByDayView.as_view(), name="stats-usage"),
 ]

@@ -24,9 +24,11 @@ from chat.serializers import (
     ModelListSerializer,
     ProviderKeyCreateSerializer,
     ProviderKeySerializer,
+    UsageByDayQuerySerializer,
+    UsageByDaySerializer,
     provider_key_payload,
 )
-from chat.stats import chat_stats
+from chat.stats import chat_stats, usage_by_day
 from chatstudio.exceptions import error_body
 from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, error_response
 from conversations.cache import cached_read
@@ -217,3 +219,19 @@ class StatsView(APIView):
                 owner_id=request.user.pk, view="stats", params="", compute=lambda: chat_stats(owner=request.user)
             )
         )
+
+
+class UsageByDayView(APIView):
+    throttle_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=["conversations"],
+        summary="Tokens, cost and completions per day and model",
+        description="UTC days, oldest first, every day of the range present (empty ones with zeros).",
+        parameters=[UsageByDayQuerySerializer],
+        responses={200: UsageByDaySerializer, **AUTHENTICATED_ERROR_RESPONSES},
+    )
+    def get(self, request):
+        params = UsageByDayQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(usage_by_day(owner=request.user, days=params.validated_data["days"]))

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "conversations",
     "chat",
     "realtime",
+    "console",
 ]
 
 MIDDLEWARE = [

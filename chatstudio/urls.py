@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"), namespace="api-v1")),
     path("api/", include((api_patterns, "api"), namespace="api")),
     path("admin/", admin.site.urls),
+    path("console/", include("console.urls")),
 ]
 
 handler400 = "chatstudio.exceptions.handler400"
