@@ -18,6 +18,9 @@ from prometheus_client import Counter
 from conversations.signals import conversations_changed
 
 ENTRY_SECONDS = 300
+# Outlives every entry; when it expires the next read picks a fresh random version, which is
+# correct too (old entries become unreachable), so no version key lingers for ever.
+VERSION_SECONDS = 24 * 3600
 _MISSING = object()
 
 cache_lookups = Counter(
@@ -34,13 +37,13 @@ def user_version(owner_id: int) -> str:
     if version is None:
         # A fresh random version, so entries written under an evicted version are never reused.
         version = uuid.uuid4().hex[:12]
-        if not cache.add(_version_key(owner_id), version, timeout=None):
+        if not cache.add(_version_key(owner_id), version, timeout=VERSION_SECONDS):
             version = cache.get(_version_key(owner_id), version)
     return version
 
 
 def bump_user_version(owner_id: int) -> None:
-    cache.set(_version_key(owner_id), uuid.uuid4().hex[:12], timeout=None)
+    cache.set(_version_key(owner_id), uuid.uuid4().hex[:12], timeout=VERSION_SECONDS)
 
 
 @receiver(conversations_changed, dispatch_uid="conversations.cache.bump")

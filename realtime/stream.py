@@ -20,6 +20,9 @@ from realtime import events
 logger = logging.getLogger(__name__)
 
 
+SEQ_COUNTER_SECONDS = 24 * 3600
+
+
 def _seq_key(user_id: int | str) -> str:
     return f"rt:seq:{user_id}"
 
@@ -32,8 +35,10 @@ def next_seq(user_id: int | str) -> int:
     key = _seq_key(user_id)
     try:
         return cache.incr(key)
-    except ValueError:  # no counter yet
-        cache.add(key, events.now_ms(), timeout=None)
+    except ValueError:  # no counter yet, or it expired
+        # Starting from the clock keeps numbers increasing across an expiry (a user would need
+        # more than a thousand frames a second to catch up with it), so the key need not live for ever.
+        cache.add(key, events.now_ms(), timeout=SEQ_COUNTER_SECONDS)
         return cache.incr(key)
 
 
