@@ -76,6 +76,8 @@ def root(request):
                 "websocket": "/ws/{user_id}",
                 "docs": "/docs",
                 "openapi": "/api/openapi.json",
+                "asyncapi": "/api/asyncapi.json",
+                "console": "/console/",
                 "health": "/health",
             },
         }
