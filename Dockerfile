@@ -13,4 +13,4 @@ USER chatstudio
 
 EXPOSE 8000
 # Run `python manage.py migrate` once per release (a separate job), then start the servers.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "chatstudio.asgi:application"]
+CMD ["python", "-m", "realtime.serve", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "chatstudio.asgi:application"]

@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatstudio.asgi:application
+	$(PY) -m realtime.serve -b $(HOST) -p $(PORT) chatstudio.asgi:application
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

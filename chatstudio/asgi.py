@@ -13,13 +13,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (Django must be set up first)
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
+from sentry_sdk.integrations.asgi import SentryAsgiMiddleware  # noqa: E402
 
 from realtime.middleware import SocketAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": SessionMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
-    }
-)
+websocket_app = SessionMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+if settings.SENTRY_DSN:
+    # HTTP is covered by Sentry's Django integration; consumers' errors need the ASGI wrapper.
+    websocket_app = SentryAsgiMiddleware(websocket_app)
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})

@@ -301,6 +301,30 @@ BATCH_CREATE_MAX = 1000
 SEARCH_RESULTS_MAX = env_int("SEARCH_RESULTS_MAX", 100)
 DEFAULT_CHAT_MODEL = env("DEFAULT_CHAT_MODEL", "local-echo")
 
+# Chat
+# Provider keys and endpoints; a provider is configured when it has a key or a base URL (an
+# OpenAI-compatible server often needs no key).
+OPENAI_API_KEY = env("OPENAI_API_KEY")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL")
+# Every SDK client gets these explicitly, so the SDKs' ten-minute default never applies.
+CHAT_PROVIDER_CONNECT_TIMEOUT = float(env("CHAT_PROVIDER_CONNECT_TIMEOUT", "5"))
+CHAT_PROVIDER_TIMEOUT = float(env("CHAT_PROVIDER_TIMEOUT", "60"))  # per read; a stalled stream fails after this
+CHAT_PROVIDER_MAX_RETRIES = env_int("CHAT_PROVIDER_MAX_RETRIES", 1)
+CHAT_PROVIDER_FOLLOW_REDIRECTS = env_bool("CHAT_PROVIDER_FOLLOW_REDIRECTS", False)
+CHAT_DEFAULT_MAX_TOKENS = env_int("CHAT_DEFAULT_MAX_TOKENS", 1024)
+# Seconds between the local model's words, so `curl -N` shows them arriving one by one.
+LOCAL_MODEL_WORD_DELAY = float(env("LOCAL_MODEL_WORD_DELAY", "0.03"))
+# Tokens per user per UTC day across all models; 0 turns the budget off.
+CHAT_DAILY_TOKEN_BUDGET = env_int("CHAT_DAILY_TOKEN_BUDGET", 0)
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). In DEBUG a key
+# derived from SECRET_KEY is used when none is set.
+PROVIDER_KEY_ENCRYPTION_KEYS = env_list("PROVIDER_KEY_ENCRYPTION_KEYS")
+# Dotted paths of chat plugins (see docs/chat.md); each hook call is cut off after the timeout.
+CHAT_PLUGINS = env_list("CHAT_PLUGINS", "chat.plugins.UsageLogPlugin")
+CHAT_PLUGIN_TIMEOUT = float(env("CHAT_PLUGIN_TIMEOUT", "2"))
+
 # Realtime
 # Sockets: frame limits, flood control, heartbeats (group re-join and presence) and the resume
 # buffer. The buffer and presence live in the cache, so they are in Redis whenever REDIS_URL is.

@@ -8,6 +8,7 @@ from realtime.views import asyncapi_document
 api_patterns = [
     path("auth/", include("accounts.urls")),
     path("", include("conversations.urls")),
+    path("", include("chat.urls")),
 ]
 
 urlpatterns = [

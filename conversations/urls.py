@@ -13,5 +13,4 @@ urlpatterns = [
         name="conversation-messages",
     ),
     path("search", views.SearchView.as_view(), name="search"),
-    path("stats", views.StatsView.as_view(), name="stats"),
 ]

@@ -28,11 +28,9 @@ from conversations.serializers import (
     PaginatedQuerySerializer,
     SearchQuerySerializer,
     SearchResponseSerializer,
-    StatsSerializer,
     conversation_payloads,
     message_payload,
 )
-from conversations.stats import conversation_stats
 
 NOT_FOUND = {404: error_response("No conversation with this id belongs to you.")}
 
@@ -284,18 +282,3 @@ class SearchView(APIView):
                 result["matched_message"] = message_payload(hit.matched_message)
             results.append(result)
         return Response({"query": data["query"], "count": len(results), "results": results})
-
-
-class StatsView(APIView):
-    throttle_scopes = {"GET": "read"}
-
-    @extend_schema(tags=["conversations"], responses={200: StatsSerializer, **AUTHENTICATED_ERROR_RESPONSES})
-    def get(self, request):
-        return Response(
-            cached_read(
-                owner_id=request.user.pk,
-                view="stats",
-                params="",
-                compute=lambda: conversation_stats(owner=request.user),
-            )
-        )

@@ -449,7 +449,26 @@ def test_stats_count_the_callers_data(user, other_user, user_api):
         "total_messages": 6,
         "total_tokens": 40,
         "average_messages_per_conversation": 3.0,
-        "by_model": {"gpt-4": {"messages": 1, "tokens": 40}, "unknown": {"messages": 5, "tokens": 0}},
+        # The chat app adds usage (completions, tokens, cost) per model; none recorded here.
+        "by_model": {
+            "gpt-4": {
+                "messages": 1,
+                "tokens": 40,
+                "completions": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cost": 0.0,
+            },
+            "unknown": {
+                "messages": 5,
+                "tokens": 0,
+                "completions": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cost": 0.0,
+            },
+        },
+        "total_cost": 0.0,
     }
 
 

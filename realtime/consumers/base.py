@@ -203,6 +203,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             else:
                 frame = {**frame, "seq": self.cursor}
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        connections.frames.labels(kind=self.kind, direction="out").inc()
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_frame(events.error_frame(code, message))
@@ -226,6 +227,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return
+        connections.frames.labels(kind=self.kind, direction="in").inc()
         if not self._allow_frame():
             now = time.monotonic()
             self._drops.append(now)
