@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import procs, report, rest, sockets, topology
+from bench import procs, report, rest, sockets, streams, topology
 from bench.procs import ROOT, PeakRss
 
 SCALES = {
@@ -43,6 +43,9 @@ SCALES = {
         "private_messages": 100,
         "idle_sockets": 10_000,
         "idle_hold": 12.0,
+        "ttfc_requests": 100,
+        "paced_streams": 50,
+        "paced_chunks": 100,
     },
     "smoke": {
         "heavy_conversations": 30,
@@ -63,9 +66,12 @@ SCALES = {
         "private_messages": 5,
         "idle_sockets": 20,
         "idle_hold": 1.0,
+        "ttfc_requests": 5,
+        "paced_streams": 3,
+        "paced_chunks": 10,
     },
 }
-GROUPS = ("rest", "topology", "sockets", "idle")
+GROUPS = ("rest", "topology", "chat", "sockets", "idle")
 
 
 def log(message: str) -> None:
@@ -411,6 +417,53 @@ class Bench:
                   "note": f"connect->first {off['connect_to_first_ms']} ms, ->last {off['connect_to_last_ms']} ms, "
                           f"{off['received']}/{off['queued']} received"})  # fmt: skip
 
+    def chat_group(self) -> None:
+        s = self.scale
+        fake, port, token = self.fake, self.daphne.port, self.lights[5][1]
+        fake.state.chunk_delay = 0.0
+        fake.state.words = ["Hello", " from", " the", " fake", " provider."]
+        direct = asyncio.run(streams.provider_first_chunk(fake, requests=s["ttfc_requests"]))
+        ours = asyncio.run(streams.first_chunk(port, token, fake, requests=s["ttfc_requests"], model="gpt-4o"))
+        added = ours["added"]
+        row = {"scenario": "time to first chunk, fake OpenAI (added)", "server": "daphne", **added}
+        row.update(target="<= 5 ms added (median)", verdict="met" if added["p50_ms"] <= 5 else "NOT MET")
+        row["note"] = (
+            f"provider first chunk -> client; request -> first chunk p50 {ours['ttfc']['p50_ms']} ms "
+            f"(provider alone {direct['ttfc']['p50_ms']} ms)"
+        )
+        self.add(row)
+        self.add({"scenario": "  ceiling: fake provider streamed directly", "server": "fake", **direct["added"],
+                  "note": f"request -> first chunk p50 {direct['ttfc']['p50_ms']} ms"})  # fmt: skip
+        local = asyncio.run(streams.first_chunk(port, token, None, requests=s["ttfc_requests"], model="local-echo"))
+        self.add({"scenario": "time to first chunk, local model", "server": "daphne", **local["ttfc"],
+                  "note": "request -> first chunk (no provider to subtract)"})  # fmt: skip
+
+        fake.state.chunk_delay = 0.01  # one chunk per 10 ms
+        fake.state.words = [f" w{i}" for i in range(s["paced_chunks"])]
+        streams.stamp_chunks(fake)
+        n = s["paced_streams"]
+        fake_port = int(fake.url.rsplit(":", 1)[1])
+        body = streams._chat_body("gpt-4o")
+        json_headers = {"Content-Type": "application/json"}
+        base = asyncio.run(streams.paced_streams(fake_port, "/v1/chat/completions", json_headers, body, streams=n))
+        headers = {"Authorization": f"Bearer {token}", **json_headers}
+        with PeakRss(self.daphne) as rss:
+            paced = asyncio.run(streams.paced_streams(port, "/api/chat", headers, body, streams=n))
+        added_p50 = round(paced["p50_ms"] - base["p50_ms"], 3)
+        added_p99 = round(paced["p99_ms"] - base["p99_ms"], 3)
+        self.details["paced_streams"] = {"ours": paced, "provider": base}
+        row = {
+            "scenario": f"{n} paced streams, per-chunk delay",
+            "server": "daphne",
+            **paced,
+            "peak_rss_mb": rss.peak_mb,
+        }
+        row.update(target="<= 2 ms p99 added per chunk", verdict="met" if added_p99 <= 2 else "NOT MET")
+        row["note"] = f"added over provider: p50 {added_p50} ms, p99 {added_p99} ms; {paced['failed_streams']} failed"
+        self.add(row)
+        self.add({"scenario": f"  ceiling: {n} paced streams, provider direct", "server": "fake", **base})
+        fake.state.chunk_delay = 0.0
+
     def idle_group(self) -> None:
         s = self.scale
         server = self.start(procs.daphne(self.env, self.work, name="daphne-idle"))
@@ -453,6 +506,12 @@ class Bench:
         try:
             self.database()
             self.django()
+            from chat.tests.fake_providers import FakeProviderServer
+
+            self.fake = FakeProviderServer("openai").__enter__()
+            self.env.update(
+                OPENAI_BASE_URL=f"{self.fake.url}/v1", OPENAI_API_KEY="sk-bench", CHAT_PROVIDER_MAX_RETRIES="0"
+            )
             self.daphne = self.start(procs.daphne(self.env, self.work))
             self.prepare_fifty(self.daphne.port)
             if "rest" in groups:
@@ -462,6 +521,8 @@ class Bench:
                 self.db_ceilings()
             if "topology" in groups:
                 self.topology_group()
+            if "chat" in groups:
+                self.chat_group()
             if "sockets" in groups:
                 self.socket_group()
             if "idle" in groups:
