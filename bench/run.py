@@ -461,7 +461,8 @@ class Bench:
         row.update(target="<= 2 ms p99 added per chunk", verdict="met" if added_p99 <= 2 else "NOT MET")
         row["note"] = f"added over provider: p50 {added_p50} ms, p99 {added_p99} ms; {paced['failed_streams']} failed"
         self.add(row)
-        self.add({"scenario": f"  ceiling: {n} paced streams, provider direct", "server": "fake", **base})
+        self.add({"scenario": f"  ceiling: {n} paced streams, provider direct", "server": "fake", **base,
+                  "note": f"{base['failed_streams']} failed"})  # fmt: skip
         fake.state.chunk_delay = 0.0
 
     def idle_group(self) -> None:
@@ -509,6 +510,8 @@ class Bench:
             from chat.tests.fake_providers import FakeProviderServer
 
             self.fake = FakeProviderServer("openai").__enter__()
+            # socketserver listens with a backlog of 5: 50 streams opening at once were refused (502).
+            self.fake.server.socket.listen(1024)
             self.env.update(
                 OPENAI_BASE_URL=f"{self.fake.url}/v1", OPENAI_API_KEY="sk-bench", CHAT_PROVIDER_MAX_RETRIES="0"
             )
