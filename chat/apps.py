@@ -5,9 +5,27 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self):
+        from accounts.exports import register_user_data
         from conversations.signals import conversations_changed
 
         conversations_changed.connect(_conversation_hooks, dispatch_uid="chat-plugin-conversation-hooks")
+        register_user_data("chat_usage", _usage_export)
+
+
+def _usage_export(user) -> list[dict]:
+    from chat.models import Usage
+
+    return [
+        {
+            "provider": row.provider,
+            "model": row.model,
+            "input_tokens": row.input_tokens,
+            "output_tokens": row.output_tokens,
+            "cost": str(row.cost),
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in Usage.objects.filter(user=user).order_by("pk")
+    ]
 
 
 def _conversation_hooks(sender, *, owner_id, action, conversation_ids, **kwargs):

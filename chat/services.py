@@ -18,7 +18,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
-from chat import budget, keys, pricing
+from chat import budget, keys, metrics, pricing
 from chat.models import Usage as UsageRow
 from chat.plugins import run_hook
 from chat.providers import PROVIDERS, provider_name_for_model
@@ -270,6 +270,18 @@ def _finish(
     # /api/stats is cached per user version; a usage row changes it even without a conversation.
     owner_id = plan.user.pk
     transaction.on_commit(lambda: bump_user_version(owner_id))
+    transaction.on_commit(
+        lambda: metrics.completion_observe(
+            provider=plan.provider.name,
+            model=plan.request.model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=cost,
+            latency_ms=latency_ms,
+            first_chunk_ms=first_chunk_ms,
+            stopped=stopped,
+        )
+    )
     return _Stored(message_ids=stored, assistant_id=assistant_id, cost=cost)
 
 

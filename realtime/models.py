@@ -83,7 +83,10 @@ class RoomMessage(models.Model):
     objects = RoomMessageQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["room", "-id"], name="room_message_room_recent")]
+        indexes = [
+            models.Index(fields=["room", "-id"], name="room_message_room_recent"),
+            models.Index(fields=["created_at"], name="room_message_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.room_id}: {self.content[:60]}"
@@ -118,7 +121,10 @@ class PrivateMessage(models.Model):
                 fields=["recipient", "id"],
                 name="private_message_pending",
                 condition=Q(delivered_at__isnull=True),
-            )
+            ),
+            models.Index(
+                fields=["created_at"], name="private_message_delivered", condition=Q(delivered_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

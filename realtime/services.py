@@ -116,3 +116,36 @@ def private_messages_ack(*, recipient, message_ids: list[str], sender_id: int | 
     if sender_id is not None:
         pending = pending.filter(sender_id=sender_id)
     return pending.update(delivered_at=timezone.now())
+
+
+def _purge_batch(queryset, *, limit: int) -> int:
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:limit])
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+@transaction.atomic
+def room_messages_purge(*, cutoff, limit: int) -> int:
+    """Deletes up to `limit` room messages created before `cutoff`, oldest first."""
+    return _purge_batch(RoomMessage.objects.filter(created_at__lt=cutoff), limit=limit)
+
+
+@transaction.atomic
+def private_messages_purge(*, cutoff, limit: int) -> int:
+    """Deletes up to `limit` delivered private messages created before `cutoff`, oldest first.
+    Undelivered ones stay: the reliable queue never loses a message its recipient has not seen."""
+    return _purge_batch(PrivateMessage.objects.filter(created_at__lt=cutoff, delivered_at__isnull=False), limit=limit)
+
+
+def user_socket_messages(user) -> dict:
+    """The room and private messages `user` sent, for their data export."""
+    return {
+        "room_messages": [
+            events.chat_message_frame(m)
+            for m in RoomMessage.objects.filter(author=user).select_related("room", "author")
+        ],
+        "private_messages": [
+            events.private_message_frame(m) for m in PrivateMessage.objects.filter(sender=user).order_by("pk")
+        ],
+    }

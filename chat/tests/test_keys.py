@@ -81,3 +81,16 @@ def test_check_providers_reports_each(settings, fake_openai, capsys):
     assert "openai: ok with gpt-4o: 'Hello from the fake provider.'" in out
     assert "anthropic: not configured" in out
     assert "local: ok with local-echo" in out
+
+
+def test_the_data_export_lists_usage_but_never_a_key(user_api, fake_openai):
+    chat = user_api.post(
+        "/api/chat", {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}, format="json"
+    )
+    assert chat.status_code == 200
+    user_api.post("/api/auth/keys", {"provider": "openai", "key": SECRET}, format="json")
+
+    export = user_api.get("/api/auth/me/export").json()
+
+    assert [(u["model"], u["input_tokens"], u["output_tokens"]) for u in export["chat_usage"]] == [("gpt-4o", 1, 5)]
+    assert SECRET not in str(export)
