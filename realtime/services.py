@@ -143,7 +143,7 @@ def user_socket_messages(user) -> dict:
     return {
         "room_messages": [
             events.chat_message_frame(m)
-            for m in RoomMessage.objects.filter(author=user).select_related("room", "author")
+            for m in RoomMessage.objects.filter(author=user).select_related("room", "author").order_by("pk")
         ],
         "private_messages": [
             events.private_message_frame(m) for m in PrivateMessage.objects.filter(sender=user).order_by("pk")
