@@ -29,3 +29,14 @@ lint: install
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+.PHONY: bench bench-smoke
+# The benchmark harness (docs/performance.md): seeds its own PostgreSQL database and Redis prefix,
+# serves as production would, prints the table and writes bench/results/<time>-<scale>.json.
+# BENCH_ARGS="--keep-db" keeps (and reuses) the seeded database; "--only rest,sockets" narrows it.
+BENCH_SCALE ?= full
+bench: install
+	$(PY) -m bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+bench-smoke: install
+	$(PY) -m bench --scale smoke $(BENCH_ARGS)

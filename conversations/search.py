@@ -8,7 +8,7 @@ serve these LIKE queries (migration 0002); SQLite scans.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from conversations.models import Conversation, Message
 
@@ -30,7 +30,8 @@ def conversations_search(
     created_to: datetime | None = None,
 ) -> list[SearchHit]:
     """Up to `limit` hits: title matches (most recently updated first), then conversations
-    whose messages match, each with its first matching message. Five queries whatever the size."""
+    whose messages match, each with its first matching message. Four queries whatever the size
+    (the caller reads the hits' messages, `conversation_payloads`)."""
     scope = Conversation.objects.owned_by(owner)
     if model:
         scope = scope.filter(model=model)
@@ -52,10 +53,14 @@ def conversations_search(
         {row["conversation_id"]: row["position"] for row in first_positions} if len(title_hits) < limit else {}
     )
 
-    conversations = Conversation.objects.with_messages().in_bulk([*title_hits, *message_positions])
+    conversations = Conversation.objects.in_bulk([*title_hits, *message_positions])
+    matched: dict[int, Message] = {}
+    if message_positions:
+        pairs = Q()
+        for pk, position in message_positions.items():
+            pairs |= Q(conversation_id=pk, position=position)
+        for message in Message.objects.filter(pairs).order_by("pk"):
+            matched.setdefault(message.conversation_id, message)
     hits = [SearchHit(conversations[pk], "title") for pk in title_hits]
-    for pk, position in message_positions.items():
-        conversation = conversations[pk]
-        matched = next((m for m in conversation.messages.all() if m.position == position), None)
-        hits.append(SearchHit(conversation, "message", matched))
+    hits += [SearchHit(conversations[pk], "message", matched.get(pk)) for pk in message_positions]
     return hits

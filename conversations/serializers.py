@@ -1,5 +1,7 @@
 """The camelCase wire format of the browser client: timestamps in integer milliseconds."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -26,20 +28,22 @@ def _milliseconds_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=0, max_value=timestamps.MAX_MS, **kwargs)
 
 
-def message_payload(message: Message) -> dict:
-    payload = {
-        "id": message.public_id,
-        "content": message.content,
-        "role": message.role,
-        "timestamp": timestamps.to_ms(message.timestamp),
-    }
-    if message.model:
-        payload["model"] = message.model
-    if message.tokens is not None:
-        payload["tokens"] = message.tokens
-    if message.stopped:
+def _message_dict(public_id, content, role, timestamp, model, tokens, stopped) -> dict:
+    payload = {"id": public_id, "content": content, "role": role, "timestamp": timestamps.to_ms(timestamp)}
+    if model:
+        payload["model"] = model
+    if tokens is not None:
+        payload["tokens"] = tokens
+    if stopped:
         payload["stopped"] = True
     return payload
+
+
+_MESSAGE_COLUMNS = ("public_id", "content", "role", "timestamp", "model", "tokens", "stopped")
+
+
+def message_payload(message: Message) -> dict:
+    return _message_dict(*(getattr(message, column) for column in _MESSAGE_COLUMNS))
 
 
 def conversation_payload(conversation: Conversation, *, with_messages: bool = True) -> dict:
@@ -56,6 +60,23 @@ def conversation_payload(conversation: Conversation, *, with_messages: bool = Tr
     if with_messages:
         payload["messages"] = [message_payload(m) for m in conversation.messages.all()]
     return payload
+
+
+def conversation_payloads(conversations: Iterable[Conversation]) -> list[dict]:
+    """`conversation_payload` for many conversations, their messages read in one query as
+    plain rows. Building a model instance per message cost most of a search answering 100
+    conversations of 100 messages (1.6 s of 2.6 s profiled); rows cost a small part of that."""
+    conversations = list(conversations)
+    messages: dict[int, list[dict]] = {c.pk: [] for c in conversations}
+    if messages:
+        rows = (
+            Message.objects.filter(conversation_id__in=list(messages))
+            .order_by("conversation_id", "position", "pk")
+            .values_list("conversation_id", *_MESSAGE_COLUMNS)
+        )
+        for conversation_id, *columns in rows:
+            messages[conversation_id].append(_message_dict(*columns))
+    return [{**conversation_payload(c, with_messages=False), "messages": messages[c.pk]} for c in conversations]
 
 
 class MessageSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from conversations.serializers import (
     PaginatedQuerySerializer,
     SearchQuerySerializer,
     SearchResponseSerializer,
-    conversation_payload,
+    conversation_payloads,
     message_payload,
 )
 
@@ -72,8 +72,8 @@ class ConversationListView(GenericAPIView):
             offset, limit = _window(
                 request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
             )
-            page = queryset.with_messages().order_by("-updated_at", "-pk")[offset : offset + limit]
-            return queryset.count(), [conversation_payload(c) for c in page]
+            page = queryset.order_by("-updated_at", "-pk")[offset : offset + limit]
+            return queryset.count(), conversation_payloads(page)
 
         total, payload = cached_read(
             owner_id=request.user.pk, view="list", params=request.GET.urlencode(), compute=compute
@@ -94,24 +94,17 @@ class ConversationListView(GenericAPIView):
         serializer = ConversationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation = services.conversation_create(owner=request.user, data=serializer.validated_data)
-        conversation = Conversation.objects.with_messages().get(pk=conversation.pk)
-        return Response(conversation_payload(conversation), status=status.HTTP_201_CREATED)
+        return Response(conversation_payloads([conversation])[0], status=status.HTTP_201_CREATED)
 
 
 class ConversationDetailView(APIView):
     throttle_scopes = {"GET": "read"}
 
-    def _conversation_with_messages(self, pk: int) -> Conversation:
-        return Conversation.objects.with_messages().get(pk=pk)
-
     @extend_schema(
         tags=["conversations"], responses={200: ConversationSerializer, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
     )
     def get(self, request, conversation_id: str):
-        conversation = get_object_or_404(
-            Conversation.objects.owned_by(request.user).with_messages(), public_id=conversation_id
-        )
-        return Response(conversation_payload(conversation))
+        return Response(conversation_payloads([owned_conversation(request, conversation_id)])[0])
 
     @extend_schema(
         tags=["conversations"],
@@ -139,7 +132,7 @@ class ConversationDetailView(APIView):
         serializer = ConversationUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.conversation_update(conversation=conversation, data=serializer.validated_data)
-        return Response(conversation_payload(self._conversation_with_messages(conversation.pk)))
+        return Response(conversation_payloads([Conversation.objects.get(pk=conversation.pk)])[0])
 
     @extend_schema(
         tags=["conversations"], responses={200: MessageResponse, **NOT_FOUND, **AUTHENTICATED_ERROR_RESPONSES}
@@ -170,13 +163,8 @@ class ConversationBatchView(APIView):
         serializer = ConversationCreateSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         created = services.conversations_batch_create(owner=request.user, conversations=serializer.validated_data)
-        conversations = Conversation.objects.with_messages().in_bulk([c.pk for c in created])
         return Response(
-            {
-                "success": True,
-                "count": len(created),
-                "conversations": [conversation_payload(conversations[c.pk]) for c in created],
-            },
+            {"success": True, "count": len(created), "conversations": conversation_payloads(created)},
             status=status.HTTP_201_CREATED,
         )
 
@@ -214,13 +202,13 @@ class ConversationPaginatedView(APIView):
             queryset = Conversation.objects.owned_by(request.user)
             total = queryset.count()
             start = (page - 1) * page_size
-            rows = queryset.with_messages().order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
+            rows = queryset.order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
             return {
                 "page": page,
                 "page_size": page_size,
                 "total": total,
                 "total_pages": (total + page_size - 1) // page_size,
-                "conversations": [conversation_payload(c) for c in rows],
+                "conversations": conversation_payloads(rows),
             }
 
         return Response(
@@ -287,8 +275,9 @@ class SearchView(APIView):
             created_to=timestamps.from_ms(data["date_to"]) if "date_to" in data else None,
         )
         results = []
-        for hit in hits:
-            result = {"conversation": conversation_payload(hit.conversation), "match_type": hit.match_type}
+        payloads = conversation_payloads(hit.conversation for hit in hits)
+        for hit, payload in zip(hits, payloads, strict=True):
+            result = {"conversation": payload, "match_type": hit.match_type}
             if hit.matched_message is not None:
                 result["matched_message"] = message_payload(hit.matched_message)
             results.append(result)

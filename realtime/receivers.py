@@ -16,8 +16,11 @@ def push_conversation_changes(sender, *, owner_id: int, action: str, conversatio
     if action != "deleted":
         rows = Conversation.objects.filter(owner_id=owner_id, public_id__in=conversation_ids)
         payloads = {c.public_id: conversation_payload(c, with_messages=False) for c in rows}
+    frames = []
     for conversation_id in conversation_ids:
         frame = {"type": f"conversation_{action}", "conversation_id": conversation_id}
         if conversation_id in payloads:
             frame["conversation"] = payloads[conversation_id]
-        stream.publish_sync(owner_id, frame, conversation_id=conversation_id)
+        frames.append((frame, conversation_id))
+    # A conversation socket opens only on an existing conversation: none waits for a created one.
+    stream.publish_many_sync(owner_id, frames, to_conversations=action != "created")

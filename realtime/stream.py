@@ -11,7 +11,7 @@ restart without persistence) numbering continues above every number handed out b
 
 import logging
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
@@ -31,15 +31,16 @@ def _frame_key(user_id: int | str, seq: int) -> str:
     return f"rt:frame:{user_id}:{seq}"
 
 
-def next_seq(user_id: int | str) -> int:
+def next_seq(user_id: int | str, count: int = 1) -> int:
+    """Takes `count` numbers; returns the last (the others are the `count - 1` before it)."""
     key = _seq_key(user_id)
     try:
-        return cache.incr(key)
+        return cache.incr(key, count)
     except ValueError:  # no counter yet, or it expired
         # Starting from the clock keeps numbers increasing across an expiry (a user would need
         # more than a thousand frames a second to catch up with it), so the key need not live for ever.
         cache.add(key, events.now_ms(), timeout=SEQ_COUNTER_SECONDS)
-        return cache.incr(key)
+        return cache.incr(key, count)
 
 
 def current_seq(user_id: int | str) -> int:
@@ -65,6 +66,39 @@ def frames_after(user_id: int | str, last_seq: int) -> tuple[list[dict], bool]:
     complete = first == last_seq + 1 and len(found) == latest - first + 1
     frames = sorted((f for f in found.values() if not f.get("ephemeral")), key=lambda f: f["seq"])
     return frames, complete
+
+
+def number_and_store_many(user_id: int | str, frames: list[dict]) -> list[dict]:
+    """`number_and_store` for several durable frames: one counter increment, one write."""
+    last = next_seq(user_id, len(frames))
+    numbered = [{**frame, "seq": last - len(frames) + 1 + i} for i, frame in enumerate(frames)]
+    cache.set_many({_frame_key(user_id, f["seq"]): f for f in numbered}, timeout=settings.REALTIME_RESUME_SECONDS)
+    return numbered
+
+
+def publish_many_sync(user_id: int | str, frames: list[tuple[dict, str | None]], *, to_conversations: bool) -> None:
+    """`publish_sync` for many frames (a batch create or delete of up to 1,000 conversations):
+    numbered and stored at once, sent to the user's sockets as one layer event, and, when
+    `to_conversations`, each to its conversation's sockets, all from one event loop. Frame by
+    frame this cost two thread-and-loop round trips each: 2.6 s for a batch of 1,000."""
+    if not frames:
+        return
+    try:
+        numbered = number_and_store_many(user_id, [frame for frame, _ in frames])
+    except Exception as exc:
+        logger.warning("Could not number frames for user %s: %s", user_id, exc.__class__.__name__)
+        events._note_failure(events.user_group(user_id), exc)
+        return
+
+    async def send() -> None:
+        await events.group_send(events.user_group(user_id), {"type": "stream.frames", "frames": numbered})
+        if to_conversations:
+            for frame, (_, conversation_id) in zip(numbered, frames, strict=True):
+                if conversation_id:
+                    event = events.layer_event("stream", frame)
+                    await events.group_send(events.conversation_group(user_id, conversation_id), event)
+
+    async_to_sync(send)()
 
 
 def publish_sync(user_id: int | str, frame: dict, *, conversation_id: str | None = None, durable: bool = True) -> dict:

@@ -92,7 +92,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message):
         # Channels closes stale DB connections before every handler, a thread hop each time;
         # frames fanned out from a group touch no database, and a room of 50 pays it 50 times.
-        if message["type"].endswith(".frame"):
+        if message["type"].endswith((".frame", ".frames")):
             await getattr(self, message["type"].replace(".", "_"))(message)
             return
         await super().dispatch(message)

@@ -73,6 +73,11 @@ class StreamedSocketConsumer(SocketConsumer):
             return
         await self.send_frame(frame)
 
+    async def stream_frames(self, event: dict) -> None:
+        """Several stream frames in one layer event (`stream.publish_many_sync`)."""
+        for frame in event["frames"]:
+            await self.stream_frame({"frame": frame})
+
 
 class UserConsumer(StreamedSocketConsumer):
     kind = "user"

@@ -129,6 +129,22 @@ async def test_conversation_changes_reach_every_socket_of_the_owner_only(sockets
     assert await stranger.nothing()
 
 
+async def test_batch_create_sends_one_numbered_frame_per_conversation_and_resumes(sockets, user):
+    tab = await open_user(sockets, user)
+    await sync_to_async(conversation_services.conversations_batch_create)(
+        owner=user, conversations=[{"id": f"b{n}", "title": f"Batch {n}"} for n in range(5)]
+    )
+    frames = [await tab.recv() for _ in range(5)]
+    assert [f["conversation_id"] for f in frames] == [f"b{n}" for n in range(5)]
+    assert all(f["type"] == "conversation_created" for f in frames)
+    seqs = [f["seq"] for f in frames]
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
+    resumed = await sockets(f"/ws/{user.pk}?token={token_for(user)}&last_seq={seqs[1]}")
+    assert (await resumed.recv())["type"] == "ready"
+    assert [(await resumed.recv())["seq"] for _ in range(3)] == seqs[2:]
+    assert (await resumed.recv())["type"] == "resumed"
+
+
 async def test_typing_reaches_the_other_party_not_the_sender(sockets, user, other_user):
     alice, bob = await open_user(sockets, user), await open_user(sockets, other_user)
     await alice.send({"type": "typing", "to": str(other_user.pk)})
