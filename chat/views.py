@@ -4,13 +4,13 @@ import asyncio
 import json
 from contextlib import aclosing
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,7 +29,7 @@ from chat.serializers import (
     provider_key_payload,
 )
 from chat.stats import chat_stats, usage_by_day
-from chatstudio.exceptions import error_body
+from chatstudio.exceptions import error_body, json_response_for
 from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, error_response
 from conversations.cache import cached_read
 
@@ -103,11 +103,51 @@ def _code(exc) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
+class ChatAccepted(HttpResponse):
+    """What the synchronous part of ChatView answers when the request may go ahead."""
+
+    def __init__(self, arguments: dict):
+        super().__init__()
+        self.arguments = arguments
+
+
+async def _reply(arguments: dict):
+    try:
+        if not arguments.pop("stream"):
+            reply = await services.complete_reply(**arguments)
+            return JsonResponse({"content": reply.content, "tokens": reply.tokens, "model": reply.model})
+        events, first = await _start_stream(**arguments)
+    except APIException as exc:
+        return json_response_for(exc)
+    response = StreamingHttpResponse(_event_stream(events, first), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
+
+
 class ChatView(APIView):
-    """POST /api/chat: a reply as JSON, or with `stream: true` as server-sent events."""
+    """POST /api/chat: a reply as JSON, or with `stream: true` as server-sent events.
+
+    DRF authenticates, throttles and validates in the synchronous part; the reply itself runs on
+    the event loop, so waiting on a provider never holds the one thread every synchronous view
+    shares under ASGI (streaming therefore needs daphne, not a WSGI worker).
+    """
 
     provider_from_query = False
     throttle_scopes = {"POST": "chat"}
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        checks = super().as_view(**initkwargs)
+
+        async def view(request, *args, **kwargs):
+            checked = await sync_to_async(checks)(request, *args, **kwargs)
+            if not isinstance(checked, ChatAccepted):
+                return checked
+            return await _reply(checked.arguments)
+
+        view.cls, view.initkwargs, view.csrf_exempt = cls, initkwargs, True
+        return view
 
     def _provider(self, request) -> str | None:
         if not self.provider_from_query:
@@ -132,23 +172,23 @@ class ChatView(APIView):
         body = ChatRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        arguments = {
-            "user": request.user,
-            "messages": [dict(m) for m in data["messages"]],
-            "model": data.get("model") or None,
-            "temperature": data.get("temperature"),
-            "max_tokens": data.get("max_tokens"),
-            "conversation_id": data.get("conversationId"),
-            "provider": self._provider(request),
-        }
-        if not data["stream"]:
-            reply = async_to_sync(services.complete_reply)(**arguments)
-            return Response({"content": reply.content, "tokens": reply.tokens, "model": reply.model})
-        events, first = async_to_sync(_start_stream)(**arguments)
-        response = StreamingHttpResponse(_event_stream(events, first), content_type="text/event-stream; charset=utf-8")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
-        return response
+        return ChatAccepted(
+            {
+                "user": request.user,
+                "messages": [dict(m) for m in data["messages"]],
+                "model": data.get("model") or None,
+                "temperature": data.get("temperature"),
+                "max_tokens": data.get("max_tokens"),
+                "conversation_id": data.get("conversationId"),
+                "provider": self._provider(request),
+                "stream": data["stream"],
+            }
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, ChatAccepted):
+            return response
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class ChatAIView(ChatView):

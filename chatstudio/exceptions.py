@@ -124,3 +124,13 @@ def handler500(request):
     return json_error_response(
         status_code=500, code="internal_error", message=str(_("An internal server error occurred."))
     )
+
+
+def json_response_for(exc: exceptions.APIException) -> JsonResponse:
+    """The envelope for an error raised outside a DRF view (an async view's own work)."""
+    rendered = api_exception_handler(exc, {})
+    response = JsonResponse(rendered.data, status=rendered.status_code)
+    for header in ("WWW-Authenticate", "Retry-After"):
+        if header in rendered:
+            response[header] = rendered[header]
+    return response

@@ -8,6 +8,7 @@ import uuid
 
 import sentry_sdk
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 request_logger = logging.getLogger("chatstudio.request")
 
@@ -82,3 +83,28 @@ class RequestIdMiddleware:
             },
         )
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, async-capable. WhiteNoise's own middleware is sync-only, which turns every
+    middleware above it synchronous under ASGI: each request then holds a worker thread for its
+    whole life, async views included (a streamed reply would hold one until it ends)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return super().__call__(request)
+
+    async def __acall__(self, request):
+        static_file = self.find_file(request.path_info) if self.autorefresh else self.files.get(request.path_info)
+        if static_file is not None:
+            return self.serve(static_file, request)
+        return await self.get_response(request)
