@@ -99,6 +99,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     # Lifecycle ---------------------------------------------------------------------------
     async def websocket_connect(self, message):
+        # The labelled counters, looked up once: they are bumped on every frame.
+        self._frames_in = connections.frames.labels(kind=self.kind, direction="in")
+        self._frames_out = connections.frames.labels(kind=self.kind, direction="out")
         self.auth: SocketAuth = self.scope.get("socket_auth") or SocketAuth()
         self.user = None
         self.joined_groups: list[str] = []
@@ -203,7 +206,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             else:
                 frame = {**frame, "seq": self.cursor}
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
-        connections.frames.labels(kind=self.kind, direction="out").inc()
+        self._frames_out.inc()
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_frame(events.error_frame(code, message))
@@ -227,7 +230,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return
-        connections.frames.labels(kind=self.kind, direction="in").inc()
+        self._frames_in.inc()
         if not self._allow_frame():
             now = time.monotonic()
             self._drops.append(now)
