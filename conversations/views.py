@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatstudio.renderers import RenderedJSON, render_json
 from chatstudio.schema import AUTHENTICATED_ERROR_RESPONSES, MessageResponse, error_response
 from conversations import services, timestamps
 from conversations.cache import cached_read
@@ -73,12 +74,11 @@ class ConversationListView(GenericAPIView):
                 request, default_limit=settings.CONVERSATION_LIST_MAX, max_limit=settings.CONVERSATION_LIST_MAX
             )
             page = queryset.order_by("-updated_at", "-pk")[offset : offset + limit]
-            return queryset.count(), conversation_payloads(page)
+            return queryset.count(), render_json(conversation_payloads(page))
 
-        total, payload = cached_read(
-            owner_id=request.user.pk, view="list", params=request.GET.urlencode(), compute=compute
-        )
-        return Response(payload, headers={"X-Total-Count": str(total)})
+        params = request.GET.urlencode()
+        total, body = cached_read(owner_id=request.user.pk, view="list", params=params, compute=compute)
+        return Response(RenderedJSON(body), headers={"X-Total-Count": str(total)})
 
     @extend_schema(
         tags=["conversations"],
@@ -203,17 +203,18 @@ class ConversationPaginatedView(APIView):
             total = queryset.count()
             start = (page - 1) * page_size
             rows = queryset.order_by(f"{sign}{column}", f"{sign}pk")[start : start + page_size]
-            return {
-                "page": page,
-                "page_size": page_size,
-                "total": total,
-                "total_pages": (total + page_size - 1) // page_size,
-                "conversations": conversation_payloads(rows),
-            }
+            return render_json(
+                {
+                    "page": page,
+                    "page_size": page_size,
+                    "total": total,
+                    "total_pages": (total + page_size - 1) // page_size,
+                    "conversations": conversation_payloads(rows),
+                }
+            )
 
-        return Response(
-            cached_read(owner_id=request.user.pk, view="paginated", params=request.GET.urlencode(), compute=compute)
-        )
+        body = cached_read(owner_id=request.user.pk, view="paginated", params=request.GET.urlencode(), compute=compute)
+        return Response(RenderedJSON(body))
 
 
 class ConversationMessagesView(APIView):
