@@ -92,6 +92,7 @@ class Bench:
         self.details: dict = {}
         self.servers: list[procs.Server] = []
         self.env = self._server_env()
+        self.canned_env: dict = {}  # the framework ceiling's settings, once the rest group wrote its body
 
     # Setup -------------------------------------------------------------------------------------
     def _server_env(self) -> dict:
@@ -305,6 +306,7 @@ class Bench:
         body = asyncio.run(rest.fetch(self.daphne.port, f"/api/conversations/{self.fifty_ids[0]}", self.lights[1][1]))
         body_file = self.work / "get_conversation.json"
         body_file.write_bytes(body)
+        self.canned_env = {"DJANGO_SETTINGS_MODULE": "bench.ceiling_settings", "BENCH_BODY_FILE": str(body_file)}
         bare = self.start(
             procs.daphne({**self.env, "BENCH_BODY_FILE": str(body_file)}, self.work, "bench.apps:bare_asgi", "bare")
         )
@@ -314,6 +316,20 @@ class Bench:
         row.update(peak_rss_mb=rss.peak_mb, note=f"{len(body):,} bytes, the get-conversation body")
         self.add(row)
         self.stop(bare)
+        self.framework_ceiling("daphne", lambda env: procs.daphne(env, self.work, name="canned"))
+
+    def framework_ceiling(self, label: str, server_for) -> None:
+        """The get-conversation JSON from a DRF view of ours that does no work of its own."""
+        server = self.start(server_for({**self.env, **self.canned_env}))
+        with PeakRss(server) as rss:
+            result = self.loop(server.port, lambda i: "/bench/canned", self.lights[1][1])
+        single = self.loop(server.port, lambda i: "/bench/canned", self.lights[1][1], concurrency=1,
+                           requests=self.scale["c1_requests"])  # fmt: skip
+        row = {"scenario": "  ceiling: our DRF stack, canned JSON", "server": label, **result.summary()}
+        row.update(peak_rss_mb=rss.peak_mb, note=f"c=1: p50 {single.summary()['p50_ms']} "
+                   f"p99 {single.summary()['p99_ms']} ms; middleware, auth, throttle, rendering")  # fmt: skip
+        self.add(row)
+        self.stop(server)
 
     def topology_group(self) -> None:
         s = self.scale
@@ -326,6 +342,8 @@ class Bench:
         throughput["gunicorn"] = result.summary()["throughput"]
         self.add({"scenario": "get conversation (50 messages)", "server": "gunicorn 2 sync", **result.summary(),
                   "peak_rss_mb": rss.peak_mb})  # fmt: skip
+        if self.canned_env:
+            self.framework_ceiling("gunicorn 2 sync", lambda env: procs.gunicorn(env, self.work, name="canned-g"))
         nginx = None
         if topology.nginx_available():
             nginx = self.start(
