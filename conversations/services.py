@@ -29,11 +29,17 @@ def new_message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def _notify_on_commit(*, owner_id: int, action: str, conversation_ids: list[str]) -> None:
+def _notify_on_commit(
+    *, owner_id: int, action: str, conversation_ids: list[str], conversations: list[Conversation] | None = None
+) -> None:
     if conversation_ids:
         transaction.on_commit(
             lambda: conversations_changed.send_robust(
-                sender=Conversation, owner_id=owner_id, action=action, conversation_ids=conversation_ids
+                sender=Conversation,
+                owner_id=owner_id,
+                action=action,
+                conversation_ids=conversation_ids,
+                conversations=conversations,
             )
         )
 
@@ -83,7 +89,8 @@ def _build_conversation(*, owner, data: dict) -> Conversation:
 
 @transaction.atomic
 def conversations_batch_create(*, owner, conversations: list[dict]) -> list[Conversation]:
-    """Creates all the conversations with their messages, or none of them.
+    """Creates all the conversations with their messages, or none of them. Each returned
+    conversation holds its new messages, in order, in `created_messages`.
 
     Pushes `conversation_created` to the owner's sockets after commit.
     """
@@ -94,23 +101,22 @@ def conversations_batch_create(*, owner, conversations: list[dict]) -> list[Conv
     ids = [c.public_id for c in built]
     if len(ids) != len(set(ids)):
         raise Conflict(_("Two conversations in the batch share an id."), code="duplicate_id")
-    taken = list(Conversation.objects.owned_by(owner).filter(public_id__in=ids).values_list("public_id", flat=True))
-    if taken:
-        raise Conflict(
-            _("A conversation with this id already exists: %(ids)s") % {"ids": ", ".join(sorted(taken))},
-            code="duplicate_id",
-        )
     try:
         with transaction.atomic():
             created = Conversation.objects.bulk_create(built)
     except IntegrityError:
-        raise Conflict(_("A conversation with this id already exists."), code="duplicate_id") from None
-    Message.objects.bulk_create(
-        _build_message(conversation=conversation, position=position, data=message)
-        for conversation, data in zip(created, conversations, strict=True)
-        for position, message in enumerate(data.get("messages", []))
-    )
-    _notify_on_commit(owner_id=owner.pk, action="created", conversation_ids=ids)
+        taken = Conversation.objects.owned_by(owner).filter(public_id__in=ids).values_list("public_id", flat=True)
+        raise Conflict(
+            _("A conversation with this id already exists: %(ids)s") % {"ids": ", ".join(sorted(taken))},
+            code="duplicate_id",
+        ) from None
+    for conversation, data in zip(created, conversations, strict=True):
+        conversation.created_messages = [
+            _build_message(conversation=conversation, position=position, data=message)
+            for position, message in enumerate(data.get("messages", []))
+        ]
+    Message.objects.bulk_create(message for conversation in created for message in conversation.created_messages)
+    _notify_on_commit(owner_id=owner.pk, action="created", conversation_ids=ids, conversations=created)
     return created
 
 

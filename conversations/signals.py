@@ -2,7 +2,8 @@
 through. The realtime app pushes them to the owner's sockets; the cache bumps its version.
 
 Arguments: `owner_id` (int), `action` ("created", "updated" or "deleted"), `conversation_ids`
-(the public ids that changed).
+(the public ids that changed) and, for new conversations, `conversations` (the rows as
+created, so receivers need not read them back; None otherwise).
 """
 
 from django.dispatch import Signal

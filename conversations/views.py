@@ -41,6 +41,10 @@ def owned_conversation(request, conversation_id: str) -> Conversation:
     return get_object_or_404(Conversation.objects.owned_by(request.user), public_id=conversation_id)
 
 
+def _created_payloads(created: list[Conversation]) -> list[dict]:
+    return conversation_payloads(created, messages=[m for c in created for m in c.created_messages])
+
+
 def _window(request, *, default_limit: int, max_limit: int) -> tuple[int, int]:
     params = LimitOffsetQuerySerializer(data=request.query_params)
     params.is_valid(raise_exception=True)
@@ -94,7 +98,7 @@ class ConversationListView(GenericAPIView):
         serializer = ConversationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation = services.conversation_create(owner=request.user, data=serializer.validated_data)
-        return Response(conversation_payloads([conversation])[0], status=status.HTTP_201_CREATED)
+        return Response(_created_payloads([conversation])[0], status=status.HTTP_201_CREATED)
 
 
 class ConversationDetailView(APIView):
@@ -164,7 +168,7 @@ class ConversationBatchView(APIView):
         serializer.is_valid(raise_exception=True)
         created = services.conversations_batch_create(owner=request.user, conversations=serializer.validated_data)
         return Response(
-            {"success": True, "count": len(created), "conversations": conversation_payloads(created)},
+            {"success": True, "count": len(created), "conversations": _created_payloads(created)},
             status=status.HTTP_201_CREATED,
         )
 

@@ -9,13 +9,16 @@ from realtime import stream
 
 
 @receiver(conversations_changed)
-def push_conversation_changes(sender, *, owner_id: int, action: str, conversation_ids: list[str], **kwargs) -> None:
+def push_conversation_changes(
+    sender, *, owner_id: int, action: str, conversation_ids: list[str], conversations=None, **kwargs
+) -> None:
     """Sent after commit: one `conversation_<action>` frame per conversation, to every per-user
     socket of the owner and the conversation's own sockets, numbered for resuming."""
     payloads = {}
     if action != "deleted":
-        rows = Conversation.objects.filter(owner_id=owner_id, public_id__in=conversation_ids)
-        payloads = {c.public_id: conversation_payload(c, with_messages=False) for c in rows}
+        if conversations is None:
+            conversations = Conversation.objects.filter(owner_id=owner_id, public_id__in=conversation_ids)
+        payloads = {c.public_id: conversation_payload(c, with_messages=False) for c in conversations}
     frames = []
     for conversation_id in conversation_ids:
         frame = {"type": f"conversation_{action}", "conversation_id": conversation_id}
