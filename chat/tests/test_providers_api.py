@@ -66,6 +66,14 @@ async def test_stream_sends_chunks_then_usage_then_done(async_api, fake):
     ]
 
 
+async def test_chunks_carry_any_text_as_utf8_json(async_api, fake):
+    fake.state.words = ['say "hi"\n\n', "héllo ✓ 你好", "back\\slash", "</script>"]
+    r = await async_api.post("/api/chat", body(fake, stream=True))
+    raw = await read_stream(r)
+    assert [data["content"] for name, data in parse_sse(raw) if name == "chunk"] == fake.state.words
+    assert "héllo ✓ 你好".encode() in raw  # UTF-8 as is, not \u escapes
+
+
 async def test_first_chunk_reaches_client_before_provider_finishes(async_api, fake):
     fake.state.mode = "hold_after_first"
     r = await async_api.post("/api/chat", body(fake, stream=True))
