@@ -1,6 +1,5 @@
 """HTTP doors to the chat service: /api/chat (JSON or server-sent events), models, keys, stats."""
 
-import asyncio
 import json
 from contextlib import aclosing
 
@@ -42,9 +41,17 @@ CHAT_ERRORS = {
 }
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def sse(event: str, data: dict) -> bytes:
     """One server-sent event; `data` carries the same `type` as the event name."""
-    return f"event: {event}\ndata: {json.dumps({'type': event, **data}, ensure_ascii=False)}\n\n".encode()
+    return f"event: {event}\ndata: {_to_json({'type': event, **data})}\n\n".encode()
+
+
+def _chunk_event(content: str) -> bytes:
+    """`sse("chunk", {"content": content})`, byte for byte, in a tenth of the time (one per chunk)."""
+    return b'event: chunk\ndata: {"type": "chunk", "content": ' + _to_json(content).encode() + b"}\n\n"
 
 
 def _usage_event(done: services.ReplyCompleted) -> bytes:
@@ -80,7 +87,7 @@ async def _event_stream(events, first):
         event = first
         while True:
             if isinstance(event, services.ReplyChunk):
-                yield sse("chunk", {"content": event.content})
+                yield _chunk_event(event.content)
             else:
                 if event.error is not None:
                     yield sse(
@@ -90,8 +97,8 @@ async def _event_stream(events, first):
                 yield _usage_event(event)
                 yield sse("done", {})
                 return
-            # Hand the loop to daphne between sends, so each chunk leaves now (see MEASURED.md).
-            await asyncio.sleep(0)
+            # No sleep(0) here: every provider awaits between pieces (a socket read, or the local
+            # model's word delay), and each await lets daphne write what was sent so far.
             try:
                 event = await anext(events)
             except StopAsyncIteration:

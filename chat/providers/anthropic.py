@@ -4,13 +4,16 @@ The installed SDK (2.x) has no `temperature` argument on `messages.create()`; th
 accepts the field, so it travels in `extra_body`.
 """
 
+import json
 from collections.abc import AsyncIterator
 
 import anthropic
+import httpx2
 from django.conf import settings
 
 from chat.providers.base import Completion, CompletionRequest, Usage, map_sdk_error
 from chat.providers.clients import sdk_client_options
+from chat.providers.sse import read_events
 
 
 class AnthropicProvider:
@@ -58,29 +61,37 @@ class AnthropicProvider:
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
         client = self._client(request)
+        input_tokens = output_tokens = None
         try:
-            try:
-                stream = await client.messages.create(**self._params(request), stream=True)
-            except anthropic.APIError as exc:
-                raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
-            input_tokens = output_tokens = None
-            try:
-                async for event in stream:
-                    if event.type == "message_start":
-                        input_tokens = event.message.usage.input_tokens
-                        output_tokens = event.message.usage.output_tokens
-                    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                        if event.delta.text:
-                            yield event.delta.text
-                    elif event.type == "message_delta" and event.usage is not None:
-                        # Cumulative output tokens so far.
-                        output_tokens = event.usage.output_tokens
-            except anthropic.APIError as exc:
-                raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
-            finally:
-                # Also runs on aclose()/cancellation: closes the upstream HTTP stream.
-                await stream.close()
-            if input_tokens is not None and output_tokens is not None:
-                yield Usage(input_tokens, output_tokens)
+            # The raw response: the SDK would build a pydantic model for every event (see sse.py).
+            async with client.messages.with_streaming_response.create(**self._params(request), stream=True) as response:
+                async for event, data in read_events(response.http_response):
+                    if event == "content_block_delta":
+                        delta = json.loads(data)["delta"]
+                        if delta.get("type") == "text_delta" and delta.get("text"):
+                            yield delta["text"]
+                    elif event == "message_start":
+                        usage = json.loads(data)["message"]["usage"]
+                        input_tokens, output_tokens = usage["input_tokens"], usage["output_tokens"]
+                    elif event == "message_delta":
+                        usage = json.loads(data).get("usage")
+                        if usage is not None:
+                            output_tokens = usage["output_tokens"]  # cumulative so far
+                    elif event == "error":
+                        raise _stream_error(data, response.http_response)
+        except (anthropic.APIError, httpx2.RequestError) as exc:
+            raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
         finally:
+            # Also runs on aclose()/cancellation, after the response above is closed.
             await client.close()
+        if input_tokens is not None and output_tokens is not None:
+            yield Usage(input_tokens, output_tokens)
+
+
+def _stream_error(data: bytes, response: httpx2.Response) -> anthropic.APIStatusError:
+    """What the SDK raises for an `error` event in the stream."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = data.decode(errors="replace")
+    return anthropic.APIStatusError(str(body) or f"Error code: {response.status_code}", response=response, body=body)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx2
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -114,12 +115,13 @@ def retry_after_seconds(headers) -> float | None:
 
 
 def map_sdk_error(exc: Exception, *, label: str, key_setting: str) -> ProviderError:
-    """One mapping for both SDKs: their exception classes share names and meaning."""
+    """One mapping for both SDKs, whose exception classes share names and meaning, and for their
+    HTTP client's errors (raised while we read a raw streamed response)."""
     name = type(exc).__name__
     status_code = getattr(exc, "status_code", None)
-    if name == "APITimeoutError":
+    if name == "APITimeoutError" or isinstance(exc, httpx2.TimeoutException):
         return ProviderTimeout(_("%(provider)s did not answer in time.") % {"provider": label})
-    if name == "APIConnectionError":
+    if name == "APIConnectionError" or isinstance(exc, httpx2.RequestError):
         return ProviderUnavailable(_("%(provider)s could not be reached.") % {"provider": label})
     if status_code in (401, 403):
         return ProviderAuthFailed(

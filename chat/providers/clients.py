@@ -1,4 +1,7 @@
-"""Timeout, retry and redirect settings shared by every SDK client."""
+"""Timeout, retry, redirect and TLS settings shared by every SDK client."""
+
+import ssl
+from functools import cache
 
 import httpx2
 from django.conf import settings
@@ -6,6 +9,13 @@ from django.conf import settings
 
 def sdk_timeout() -> httpx2.Timeout:
     return httpx2.Timeout(settings.CHAT_PROVIDER_TIMEOUT, connect=settings.CHAT_PROVIDER_CONNECT_TIMEOUT)
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The CA bundle, loaded once per process: httpx loads it again for every client it builds
+    (tens of milliseconds of CPU on the event loop, for each reply), and a context can be shared."""
+    return httpx2.create_ssl_context()
 
 
 def sdk_client_options(http_client_class) -> dict:
@@ -18,5 +28,7 @@ def sdk_client_options(http_client_class) -> dict:
     return {
         "timeout": timeout,
         "max_retries": settings.CHAT_PROVIDER_MAX_RETRIES,
-        "http_client": http_client_class(timeout=timeout, follow_redirects=settings.CHAT_PROVIDER_FOLLOW_REDIRECTS),
+        "http_client": http_client_class(
+            timeout=timeout, follow_redirects=settings.CHAT_PROVIDER_FOLLOW_REDIRECTS, verify=tls_context()
+        ),
     }

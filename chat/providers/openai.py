@@ -1,12 +1,15 @@
 """OpenAI (and any OpenAI-compatible server) through the official SDK's AsyncOpenAI."""
 
+import json
 from collections.abc import AsyncIterator
 
+import httpx2
 import openai
 from django.conf import settings
 
 from chat.providers.base import Completion, CompletionRequest, Usage, map_sdk_error
 from chat.providers.clients import sdk_client_options
+from chat.providers.sse import read_events
 
 # The SDK reads these from the environment when not given; we pass everything explicitly.
 _NO_KEY = "not-needed"
@@ -55,27 +58,38 @@ class OpenAIProvider:
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
         client = self._client(request)
+        usage = None
         try:
-            try:
-                stream = await client.chat.completions.create(
-                    **self._params(request), stream=True, stream_options={"include_usage": True}
-                )
-            except openai.APIError as exc:
-                raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
-            usage = None
-            try:
-                async for chunk in stream:
-                    if chunk.usage is not None:
-                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                    for choice in chunk.choices:
-                        if choice.delta is not None and choice.delta.content:
-                            yield choice.delta.content
-            except openai.APIError as exc:
-                raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
-            finally:
-                # Also runs on aclose()/cancellation: closes the upstream HTTP stream.
-                await stream.close()
-            if usage is not None:
-                yield usage
+            # The raw response: the SDK would build a pydantic model for every chunk (see sse.py).
+            async with client.chat.completions.with_streaming_response.create(
+                **self._params(request), stream=True, stream_options={"include_usage": True}
+            ) as response:
+                async for _, data in read_events(response.http_response):
+                    if data.startswith(b"[DONE]"):
+                        break
+                    if not data:
+                        continue
+                    chunk = json.loads(data)
+                    if chunk.get("error"):
+                        raise _stream_error(chunk["error"], response.http_request)
+                    if chunk.get("usage"):
+                        usage = Usage(chunk["usage"]["prompt_tokens"], chunk["usage"]["completion_tokens"])
+                    for choice in chunk.get("choices") or ():
+                        content = (choice.get("delta") or {}).get("content")
+                        if content:
+                            yield content
+        except (openai.APIError, httpx2.RequestError) as exc:
+            raise map_sdk_error(exc, label=self.label, key_setting=self.key_setting) from exc
         finally:
+            # Also runs on aclose()/cancellation, after the response above is closed.
             await client.close()
+        if usage is not None:
+            yield usage
+
+
+def _stream_error(error, request: httpx2.Request) -> openai.APIError:
+    """What the SDK raises for an error object in the stream."""
+    message = error.get("message") if isinstance(error, dict) else None
+    if not isinstance(message, str) or not message:
+        message = "An error occurred during streaming"
+    return openai.APIError(message, request, body=error)

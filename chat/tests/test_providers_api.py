@@ -66,6 +66,14 @@ async def test_stream_sends_chunks_then_usage_then_done(async_api, fake):
     ]
 
 
+async def test_chunks_carry_any_text_as_utf8_json(async_api, fake):
+    fake.state.words = ['say "hi"\n\n', "héllo ✓ 你好", "back\\slash", "</script>"]
+    r = await async_api.post("/api/chat", body(fake, stream=True))
+    raw = await read_stream(r)
+    assert [data["content"] for name, data in parse_sse(raw) if name == "chunk"] == fake.state.words
+    assert "héllo ✓ 你好".encode() in raw  # UTF-8 as is, not \u escapes
+
+
 async def test_first_chunk_reaches_client_before_provider_finishes(async_api, fake):
     fake.state.mode = "hold_after_first"
     r = await async_api.post("/api/chat", body(fake, stream=True))
@@ -132,3 +140,16 @@ async def test_failure_after_first_chunk_ends_with_error_event(async_api, fake):
     assert (usage["stopped"], usage["estimated"], usage["tokens"]) == (True, True, 2)
     row = await Usage.objects.aget()
     assert (row.stopped, row.estimated, row.output_tokens) == (True, True, 2)
+
+
+async def test_provider_stalling_after_first_chunk_ends_with_timeout_event(async_api, fake, settings):
+    settings.CHAT_PROVIDER_TIMEOUT = 0.5
+    fake.state.mode = "hold_after_first"
+    r = await async_api.post("/api/chat", body(fake, stream=True))
+    events = parse_sse(await read_stream(r))
+    assert [name for name, _ in events] == ["chunk", "error", "usage", "done"]
+    label = "OpenAI" if fake.flavour == "openai" else "Anthropic"
+    error = events[1][1]["error"]
+    assert (error["code"], error["message"]) == ("provider_timeout", f"{label} did not answer in time.")
+    assert events[2][1]["stopped"] is True
+    assert await asyncio.to_thread(fake.state.client_closed.wait, 5)  # the upstream stream was closed
