@@ -17,6 +17,24 @@ import time
 from bench.procs import ROOT
 
 
+def django_setup(db: str) -> None:
+    """Django as production runs it (DEBUG off, throttles lifted), on the kept database `db`."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="chatstudio.settings",
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "p" * 64),
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db}",
+        LOG_LEVEL="WARNING",
+        **{f"THROTTLE_{s}": "10000000/min" for s in ("DEFAULT", "READ", "CREATE")},
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
@@ -26,20 +44,7 @@ def main() -> None:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="chatstudio.settings",
-        DEBUG="0",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "p" * 64),
-        ALLOWED_HOSTS="testserver",
-        SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.db}",
-        LOG_LEVEL="WARNING",
-        **{f"THROTTLE_{s}": "10000000/min" for s in ("DEFAULT", "READ", "CREATE")},
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(args.db)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
