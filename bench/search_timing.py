@@ -4,8 +4,8 @@
 
 For each word and limit: the request in-process (Django's test client, no server), split into
 `conversations_search` (its SQL and the hits), `conversation_payloads` (one query, the payload
-dicts) and JSON rendering; then the SQL that one request runs, replayed back to back through
-psycopg on `-c` connections (the database's share of the request, without Django).
+dicts) and JSON rendering; then the SQL of the search alone and of the whole request, replayed
+back to back through psycopg on `-c` connections (the database's share, without Django).
 """
 
 import argparse
@@ -55,29 +55,42 @@ def main() -> None:
     for word in args.words:
         for limit in args.limit or [100]:
             path = f"/api/search?query={word}&limit={limit}"
-            statements: list[str] = []
-
-            def capture(execute, sql, params, many, context, statements=statements):
-                statements.append(connection.ops.compose_sql(sql, params) if params else sql)
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(capture):
-                body = client.get(path, **auth).content
-            request_ms, _ = _timed(lambda path=path: client.get(path, **auth), args.n)
+            request_sql = _captured_sql(connection, lambda path=path: client.get(path, **auth))
+            search_sql = _captured_sql(
+                connection, lambda word=word, limit=limit: conversations_search(owner=user, query=word, limit=limit)
+            )
+            request_ms, response = _timed(lambda path=path: client.get(path, **auth), args.n)
             search_ms, hits = _timed(
                 lambda word=word, limit=limit: conversations_search(owner=user, query=word, limit=limit), args.n
             )
             payload_ms, payloads = _timed(lambda hits=hits: conversation_payloads(h.conversation for h in hits), args.n)
             render_ms, _ = _timed(lambda payloads=payloads: JSONRenderer().render({"results": payloads}), args.n)
-            replay = run_async(
-                psycopg_ceiling(dsn, statements, concurrency=args.c, requests=args.replays, seconds=60)
-            ).summary()
             print(
-                f"{path}: {len(hits)} hits, {len(body):,} bytes, {len(statements)} queries | in-process median "
-                f"request {request_ms:.1f} ms = search {search_ms:.1f} + payloads {payload_ms:.1f} + "
-                f"JSON {render_ms:.1f} + rest | SQL replayed at c={args.c}: p50 {replay['p50_ms']:.1f} "
-                f"p99 {replay['p99_ms']:.1f} ms, {replay['throughput']}/s"
+                f"{path}: {len(hits)} hits, {len(response.content):,} bytes, {len(request_sql)} queries; "
+                f"in-process medians: request {request_ms:.1f} ms = conversations_search {search_ms:.1f} "
+                f"+ conversation_payloads {payload_ms:.1f} + JSON {render_ms:.1f} + the rest"
             )
+            for label, statements in (("search SQL", search_sql), ("request SQL", request_sql)):
+                replay = run_async(
+                    psycopg_ceiling(dsn, statements, concurrency=args.c, requests=args.replays, seconds=60)
+                ).summary()
+                print(
+                    f"  {label} ({len(statements)} statements) via psycopg at c={args.c}: "
+                    f"p50 {replay['p50_ms']:.1f} p99 {replay['p99_ms']:.1f} ms, {replay['throughput']}/s"
+                )
+
+
+def _captured_sql(connection, call) -> list[str]:
+    """The statements `call()` runs, with their parameters inlined."""
+    statements: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(connection.ops.compose_sql(sql, params) if params else sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        call()
+    return statements
 
 
 if __name__ == "__main__":
