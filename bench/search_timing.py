@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from bench.profile_request import django_setup
+from bench.profile_request import captured_sql, django_setup
 from bench.rest import psycopg_ceiling, run_async
 
 
@@ -55,8 +55,8 @@ def main() -> None:
     for word in args.words:
         for limit in args.limit or [100]:
             path = f"/api/search?query={word}&limit={limit}"
-            request_sql = _captured_sql(connection, lambda path=path: client.get(path, **auth))
-            search_sql = _captured_sql(
+            request_sql = captured_sql(connection, lambda path=path: client.get(path, **auth))
+            search_sql = captured_sql(
                 connection, lambda word=word, limit=limit: conversations_search(owner=user, query=word, limit=limit)
             )
             request_ms, response = _timed(lambda path=path: client.get(path, **auth), args.n)
@@ -78,19 +78,6 @@ def main() -> None:
                     f"  {label} ({len(statements)} statements) via psycopg at c={args.c}: "
                     f"p50 {replay['p50_ms']:.1f} p99 {replay['p99_ms']:.1f} ms, {replay['throughput']}/s"
                 )
-
-
-def _captured_sql(connection, call) -> list[str]:
-    """The statements `call()` runs, with their parameters inlined."""
-    statements: list[str] = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append(connection.ops.compose_sql(sql, params) if params else sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        call()
-    return statements
 
 
 if __name__ == "__main__":
