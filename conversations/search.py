@@ -52,9 +52,9 @@ def conversations_search(
     created_to: datetime | None = None,
 ) -> list[SearchHit]:
     """Up to `limit` hits: title matches (most recently updated first), then conversations
-    whose messages match, each with its first matching message. At most four queries whatever the size
-    (six when a frequent term is missing from most recent conversations); the caller reads the
-    hits' messages (`conversation_payloads`)."""
+    whose messages match, each with its first matching message. At most four queries whatever
+    the number of hits, six when a frequent term is missing from most recent conversations; the
+    caller reads the hits' messages (`conversation_payloads`)."""
     scope = Conversation.objects.owned_by(owner)
     if model:
         scope = scope.filter(model=model)
@@ -77,16 +77,20 @@ def _message_hits(scope, query: str, limit: int) -> list[SearchHit]:
     matches = Message.objects.filter(conversation__in=scope, content__icontains=query).values_list(
         "conversation_id", "position", "pk"
     )
-    probe = list(matches[:PROBE_MATCHES])
-    walked = _walk_recent_conversations(scope, query, limit) if len(probe) == PROBE_MATCHES else []
-    if len(walked) == limit:
-        hits = walked
-    else:
-        first_matches: dict[int, tuple[int, int]] = {}
-        for conversation_id, position, pk in probe if len(probe) < PROBE_MATCHES else matches:
-            first_matches[conversation_id] = min((position, pk), first_matches.get(conversation_id, (position, pk)))
-        conversations = scope.filter(pk__in=first_matches).order_by("-updated_at", "-pk")[:limit]
-        hits = [(c, first_matches[c.pk][1]) for c in conversations]
+    found = list(matches[:PROBE_MATCHES])
+    if len(found) == PROBE_MATCHES:
+        walked = _walk_recent_conversations(scope, query, limit)
+        if len(walked) == limit:
+            return _with_matched_messages(walked)
+        found = list(matches)
+    first_matches: dict[int, tuple[int, int]] = {}
+    for conversation_id, position, pk in found:
+        first_matches[conversation_id] = min((position, pk), first_matches.get(conversation_id, (position, pk)))
+    conversations = scope.filter(pk__in=first_matches).order_by("-updated_at", "-pk")[:limit]
+    return _with_matched_messages([(c, first_matches[c.pk][1]) for c in conversations])
+
+
+def _with_matched_messages(hits: list[tuple[Conversation, int]]) -> list[SearchHit]:
     matched = Message.objects.in_bulk([pk for _, pk in hits])
     return [SearchHit(c, "message", matched.get(pk)) for c, pk in hits]
 
