@@ -53,7 +53,9 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: `message_conversation_order` leads with it. With both, PostgreSQL
+    # preferred the single-column one and sorted, where the ordered index stops at the first match.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     public_id = models.CharField(max_length=100)
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True)
@@ -71,7 +73,7 @@ class Message(models.Model):
                 fields=["conversation", "public_id"], name="message_public_id_unique_per_conversation"
             ),
         ]
-        indexes = [models.Index(fields=["conversation", "position"], name="message_conversation_position")]
+        indexes = [models.Index(fields=["conversation", "position", "id"], name="message_conversation_order")]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:60]}"
