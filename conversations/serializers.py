@@ -28,8 +28,8 @@ def _milliseconds_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=0, max_value=timestamps.MAX_MS, **kwargs)
 
 
-def _message_dict(public_id, content, role, timestamp, model, tokens, stopped) -> dict:
-    payload = {"id": public_id, "content": content, "role": role, "timestamp": timestamps.to_ms(timestamp)}
+def _message_dict(public_id, content, role, timestamp_ms, model, tokens, stopped) -> dict:
+    payload = {"id": public_id, "content": content, "role": role, "timestamp": timestamp_ms}
     if model:
         payload["model"] = model
     if tokens is not None:
@@ -39,11 +39,16 @@ def _message_dict(public_id, content, role, timestamp, model, tokens, stopped) -
     return payload
 
 
-_MESSAGE_COLUMNS = ("public_id", "content", "role", "timestamp", "model", "tokens", "stopped")
-
-
 def message_payload(message: Message) -> dict:
-    return _message_dict(*(getattr(message, column) for column in _MESSAGE_COLUMNS))
+    return _message_dict(
+        message.public_id,
+        message.content,
+        message.role,
+        timestamps.to_ms(message.timestamp),
+        message.model,
+        message.tokens,
+        message.stopped,
+    )
 
 
 def conversation_payload(conversation: Conversation, *, with_messages: bool = True) -> dict:
@@ -78,7 +83,16 @@ def conversation_payloads(
         rows = (
             Message.objects.filter(conversation_id__in=list(by_conversation))
             .order_by("conversation_id", "position", "pk")
-            .values_list("conversation_id", *_MESSAGE_COLUMNS)
+            .values_list(
+                "conversation_id",
+                "public_id",
+                "content",
+                "role",
+                timestamps.EpochMilliseconds("timestamp"),
+                "model",
+                "tokens",
+                "stopped",
+            )
         )
         for conversation_id, *columns in rows:
             by_conversation[conversation_id].append(_message_dict(*columns))
