@@ -52,6 +52,9 @@ def build() -> list[RestScenario]:
             "heavy",
         ),
         RestScenario("search_1pct", "search, word in 1% of messages", "GET", "/api/search?query=zephyr", "heavy", 50),
+        RestScenario(
+            "search_1pct_100", "search, 1% word, limit=100", "GET", "/api/search?query=zephyr&limit=100", "heavy"
+        ),
         RestScenario("search_absent", "search, absent word", "GET", f"/api/search?query={ABSENT_WORD}", "heavy", 50),
     ]
     items[0].path = "/api/conversations/{fifty}"

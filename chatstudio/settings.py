@@ -299,6 +299,8 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # Conversations
 CONVERSATION_LIST_MAX = env_int("CONVERSATION_LIST_MAX", 1000)
 BATCH_CREATE_MAX = 1000
+# Each result carries its whole conversation: 20 of 100 messages are ~350 KB, 100 of them ~1.8 MB.
+SEARCH_RESULTS_DEFAULT = env_int("SEARCH_RESULTS_DEFAULT", 20)
 SEARCH_RESULTS_MAX = env_int("SEARCH_RESULTS_MAX", 100)
 DEFAULT_CHAT_MODEL = env("DEFAULT_CHAT_MODEL", "local-echo")
 

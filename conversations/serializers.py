@@ -212,7 +212,9 @@ class SearchQuerySerializer(serializers.Serializer):
     model = serializers.CharField(required=False, max_length=100)
     date_from = _milliseconds_field(required=False)
     date_to = _milliseconds_field(required=False)
-    limit = serializers.IntegerField(min_value=1, required=False, help_text="At most SEARCH_RESULTS_MAX (100).")
+    limit = serializers.IntegerField(
+        min_value=1, required=False, help_text="Default SEARCH_RESULTS_DEFAULT (20), at most SEARCH_RESULTS_MAX (100)."
+    )
 
 
 class SearchResultSerializer(serializers.Serializer):

@@ -274,7 +274,7 @@ class SearchView(APIView):
         hits = conversations_search(
             owner=request.user,
             query=data["query"],
-            limit=min(data.get("limit", settings.SEARCH_RESULTS_MAX), settings.SEARCH_RESULTS_MAX),
+            limit=min(data.get("limit", settings.SEARCH_RESULTS_DEFAULT), settings.SEARCH_RESULTS_MAX),
             model=data.get("model"),
             created_from=timestamps.from_ms(data["date_from"]) if "date_from" in data else None,
             created_to=timestamps.from_ms(data["date_to"]) if "date_to" in data else None,

@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conversations import search as search_module
+from conversations import services
 from conversations.models import Message
 from conversations.search import conversations_search
 from conversations.tests.factories import make_conversation
@@ -86,6 +87,16 @@ def test_search_results_are_capped_by_limit(user, user_api):
 
     assert search(user_api, "query=topic&limit=3")["count"] == 3
     assert search(user_api, "query=of m&limit=4")["count"] == 4
+
+
+def test_search_answers_20_results_unless_asked_for_more_up_to_100(user, user_api):
+    services.conversations_batch_create(
+        owner=user, conversations=[{"id": f"c{i}", "title": f"topic {i}"} for i in range(105)]
+    )
+
+    assert search(user_api, "query=topic")["count"] == 20
+    assert search(user_api, "query=topic&limit=30")["count"] == 30
+    assert search(user_api, "query=topic&limit=500")["count"] == 100
 
 
 def test_search_query_count_is_constant(user, user_api, django_assert_num_queries):
