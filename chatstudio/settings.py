@@ -68,20 +68,23 @@ INSTALLED_APPS = [
     "console",
 ]
 
+# Django's stock middleware, most with the hooks that do no I/O run on the event loop under ASGI
+# (chatstudio/loop_middleware.py; under WSGI they are Django's own). Security, CSRF and
+# X-Frame-Options keep their stock paths, which `check --deploy` looks for by name.
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "chatstudio.loop_middleware.PrometheusBeforeMiddleware",
     "chatstudio.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "chatstudio.middleware.StaticFilesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "chatstudio.loop_middleware.SessionMiddleware",
+    "chatstudio.loop_middleware.LocaleMiddleware",
+    "chatstudio.loop_middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "chatstudio.loop_middleware.AuthenticationMiddleware",
+    "chatstudio.loop_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "chatstudio.loop_middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "chatstudio.urls"
