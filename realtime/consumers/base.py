@@ -1,5 +1,6 @@
 """What every socket shares: authentication, the path-user check, frame parsing and limits,
-error frames, flood control, heartbeats that re-join groups, and resilience to layer faults."""
+error frames, flood control, the process heartbeat that re-joins groups, and resilience to layer
+faults."""
 
 import asyncio
 import collections
@@ -14,7 +15,7 @@ from channels.utils import await_many_dispatch
 from django.conf import settings
 from rest_framework.exceptions import APIException
 
-from realtime import connections, events, replies
+from realtime import connections, events, heartbeat, replies
 from realtime.middleware import SocketAuth, user_for_token
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         await self.join()
-        self._tasks.append(asyncio.create_task(self._heartbeat()))
+        heartbeat.register(self)
 
     async def close_with(self, code: int) -> None:
         if not self.closing:
@@ -148,6 +149,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         raise StopConsumer()
 
     async def _cleanup(self) -> None:
+        await heartbeat.unregister(self)
         for task in getattr(self, "_tasks", []):
             task.cancel()
         if getattr(self, "user", None) is not None:
@@ -170,19 +172,6 @@ class SocketConsumer(AsyncWebsocketConsumer):
         except Exception as exc:  # the heartbeat will add it when the layer is back
             logger.warning("group_add failed: %s", exc.__class__.__name__)
 
-    async def _heartbeat(self):
-        """Re-joins every group and renews presence: a restarted Redis forgets both."""
-        while True:
-            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
-            try:
-                for group in self.joined_groups:
-                    await self.channel_layer.group_add(group, self.channel_name)
-                await self.on_heartbeat()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("Socket heartbeat failed: %s", exc.__class__.__name__)
-
     # To override ---------------------------------------------------------------------------
     async def authorize(self, user) -> int | None:
         return None
@@ -193,8 +182,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def leave(self) -> None:
         pass
 
-    async def on_heartbeat(self) -> None:
-        pass
+    def presence_entry(self) -> tuple[str, int | str, str] | None:
+        """The room presence `(room, user_id, channel_name)` the heartbeat keeps alive, if any."""
+        return None
 
     # Sending ---------------------------------------------------------------------------------
     async def send_frame(self, frame: dict) -> None:
