@@ -1,23 +1,20 @@
 """One heartbeat per process for all of its sockets.
 
-Channels keeps group memberships only in Redis memory, and room presence entries expire unless
-renewed (`realtime.presence`), so every open socket must periodically re-join its groups (a
-restarted Redis forgot them) and renew its presence. A task per socket did this at 10,000 sockets
-for a fifth of a core and a task's memory each; here each process's sockets register once they
-have joined, and one task walks them every `REALTIME_HEARTBEAT_SECONDS`, a slice at a time spread
-over the interval, writing each slice's group memberships in one pipelined round trip (one ZADD
-per group, whatever number of its sockets live here) and its presence in another.
+Every open socket must keep its channel-layer groups (a group join that failed while Redis was
+down is retried) and renew its room presence entry before it expires (`realtime.presence`). A
+task per socket did this at 10,000 sockets for a fifth of a core and a task's memory each; here
+each process's sockets register once they have joined, and one task walks them every
+`REALTIME_HEARTBEAT_SECONDS`, a slice at a time spread over the interval, renewing each slice's
+presence entries in one Redis round trip.
 """
 
 import asyncio
 import collections
 import logging
 import math
-import time
 
 from asgiref.sync import sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
-from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
 from realtime import presence
@@ -95,22 +92,9 @@ async def renew(sockets: list) -> None:
 
 
 async def groups_add(layer: BaseChannelLayer, members: dict[str, list[str]]) -> None:
-    """`group_add` of every channel in `members[group]`. On channels-redis this is what its
-    `group_add` writes (the channel scored by the time, the group's expiry pushed back), for all
-    groups of a shard in one pipeline instead of two round trips per channel."""
-    if not isinstance(layer, RedisChannelLayer):
-        for group, channels in members.items():
-            for channel in channels:
-                await layer.group_add(group, channel)
-        return
-    now = time.time()
-    by_shard: dict[int, list[str]] = collections.defaultdict(list)
-    for group in members:
-        by_shard[layer.consistent_hash(group)].append(group)
-    for index, groups in by_shard.items():
-        async with layer.connection(index).pipeline(transaction=False) as pipe:
-            for group in groups:
-                key = layer._group_key(group)
-                pipe.zadd(key, dict.fromkeys(members[group], now))
-                pipe.expire(key, layer.group_expiry)
-            await pipe.execute()
+    """`group_add` of every channel in `members[group]`. On the Redis pub/sub layer this is local
+    bookkeeping plus a SUBSCRIBE only for a group the process is not yet subscribed to (one
+    that failed while Redis was down); redis-py re-subscribes the others when it reconnects."""
+    for group, channels in members.items():
+        for channel in channels:
+            await layer.group_add(group, channel)
