@@ -81,7 +81,7 @@ def log(message: str) -> None:
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.scale = SCALES[args.scale]
+        self.scale = {**SCALES[args.scale], **dict(args.set or [])}
         self.db_name = args.db or f"chatstudio_bench{'' if args.scale == 'full' else '_' + args.scale}"
         self.pg = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
         self.dsn = f"{self.pg}/{self.db_name}"
@@ -511,6 +511,7 @@ class Bench:
         meta = {
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "scale": self.args.scale,
+            "overrides": dict(self.args.set or []),
             "commit": subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip(),  # fmt: skip
@@ -581,6 +582,14 @@ class Bench:
             log(f"dropped {self.db_name}")
 
 
+def _override(text: str) -> tuple[str, float]:
+    key, _, value = text.partition("=")
+    if key not in SCALES["full"]:
+        raise argparse.ArgumentTypeError(f"unknown figure {key!r}; one of {', '.join(SCALES['full'])}")
+    number = float(value)
+    return key, int(number) if number.is_integer() else number
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -588,6 +597,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-db", action="store_true", help="keep the database, and reuse it when already seeded")
     parser.add_argument("--db", help="database name (default chatstudio_bench[_smoke])")
     parser.add_argument("--only", help=f"comma-separated groups of {', '.join(GROUPS)}")
+    parser.add_argument(
+        "--set", action="append", type=_override, metavar="KEY=NUMBER",
+        help="override one figure of the scale, e.g. --set idle_sockets=2000 (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="directory for the JSON result")
     args = parser.parse_args(argv)
     procs.pin_client()

@@ -13,9 +13,9 @@ import logging
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
-from django.core.cache import cache
 
 from realtime import events
+from realtime.sharedcache import cache
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,16 @@ def next_seq(user_id: int | str, count: int = 1) -> int:
     """Takes `count` numbers; returns the last (the others are the `count - 1` before it)."""
     key = _seq_key(user_id)
     try:
-        return cache.incr(key, count)
+        return cache().incr(key, count)
     except ValueError:  # no counter yet, or it expired
         # Starting from the clock keeps numbers increasing across an expiry (a user would need
         # more than a thousand frames a second to catch up with it), so the key need not live for ever.
-        cache.add(key, events.now_ms(), timeout=SEQ_COUNTER_SECONDS)
-        return cache.incr(key, count)
+        cache().add(key, events.now_ms(), timeout=SEQ_COUNTER_SECONDS)
+        return cache().incr(key, count)
 
 
 def current_seq(user_id: int | str) -> int:
-    return cache.get(_seq_key(user_id)) or 0
+    return cache().get(_seq_key(user_id)) or 0
 
 
 def number_and_store(user_id: int | str, frame: dict, *, durable: bool = True) -> dict:
@@ -52,7 +52,7 @@ def number_and_store(user_id: int | str, frame: dict, *, durable: bool = True) -
     leave a marker, so a missing number always means the window expired."""
     numbered = {**frame, "seq": next_seq(user_id)}
     kept = numbered if durable else {"seq": numbered["seq"], "ephemeral": True}
-    cache.set(_frame_key(user_id, numbered["seq"]), kept, timeout=settings.REALTIME_RESUME_SECONDS)
+    cache().set(_frame_key(user_id, numbered["seq"]), kept, timeout=settings.REALTIME_RESUME_SECONDS)
     return numbered
 
 
@@ -62,7 +62,7 @@ def frames_after(user_id: int | str, last_seq: int) -> tuple[list[dict], bool]:
     if last_seq >= latest:
         return [], True
     first = max(last_seq + 1, latest - settings.REALTIME_RESUME_MAX_FRAMES + 1)
-    found = cache.get_many([_frame_key(user_id, seq) for seq in range(first, latest + 1)])
+    found = cache().get_many([_frame_key(user_id, seq) for seq in range(first, latest + 1)])
     complete = first == last_seq + 1 and len(found) == latest - first + 1
     frames = sorted((f for f in found.values() if not f.get("ephemeral")), key=lambda f: f["seq"])
     return frames, complete
@@ -72,7 +72,7 @@ def number_and_store_many(user_id: int | str, frames: list[dict]) -> list[dict]:
     """`number_and_store` for several durable frames: one counter increment, one write."""
     last = next_seq(user_id, len(frames))
     numbered = [{**frame, "seq": last - len(frames) + 1 + i} for i, frame in enumerate(frames)]
-    cache.set_many({_frame_key(user_id, f["seq"]): f for f in numbered}, timeout=settings.REALTIME_RESUME_SECONDS)
+    cache().set_many({_frame_key(user_id, f["seq"]): f for f in numbered}, timeout=settings.REALTIME_RESUME_SECONDS)
     return numbered
 
 

@@ -1,5 +1,6 @@
 """What every socket shares: authentication, the path-user check, frame parsing and limits,
-error frames, flood control, heartbeats that re-join groups, and resilience to layer faults."""
+error frames, flood control, the process heartbeat that re-joins groups, and resilience to layer
+faults."""
 
 import asyncio
 import collections
@@ -7,6 +8,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -14,7 +16,7 @@ from channels.utils import await_many_dispatch
 from django.conf import settings
 from rest_framework.exceptions import APIException
 
-from realtime import connections, events, replies
+from realtime import connections, events, heartbeat, replies
 from realtime.middleware import SocketAuth, user_for_token
 
 logger = logging.getLogger(__name__)
@@ -90,12 +92,14 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 delay = min(delay * 2, 2.0)
 
     async def dispatch(self, message):
-        # Channels closes stale DB connections before every handler, a thread hop each time;
-        # frames fanned out from a group touch no database, and a room of 50 pays it 50 times.
-        if message["type"].endswith((".frame", ".frames")):
-            await getattr(self, message["type"].replace(".", "_"))(message)
-            return
-        await super().dispatch(message)
+        # Channels closes stale database connections before every handler, a thread hop each
+        # time: 40% of the event loop under a ping load, and a room of 100 paid it 100 times per
+        # message. Every database access here goes through `database_sync_to_async`, which
+        # closes them itself, in its thread, around the call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # Lifecycle ---------------------------------------------------------------------------
     async def websocket_connect(self, message):
@@ -136,7 +140,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         await self.join()
-        self._tasks.append(asyncio.create_task(self._heartbeat()))
+        heartbeat.register(self)
 
     async def close_with(self, code: int) -> None:
         if not self.closing:
@@ -148,6 +152,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         raise StopConsumer()
 
     async def _cleanup(self) -> None:
+        await heartbeat.unregister(self)
         for task in getattr(self, "_tasks", []):
             task.cancel()
         if getattr(self, "user", None) is not None:
@@ -170,19 +175,6 @@ class SocketConsumer(AsyncWebsocketConsumer):
         except Exception as exc:  # the heartbeat will add it when the layer is back
             logger.warning("group_add failed: %s", exc.__class__.__name__)
 
-    async def _heartbeat(self):
-        """Re-joins every group and renews presence: a restarted Redis forgets both."""
-        while True:
-            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
-            try:
-                for group in self.joined_groups:
-                    await self.channel_layer.group_add(group, self.channel_name)
-                await self.on_heartbeat()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("Socket heartbeat failed: %s", exc.__class__.__name__)
-
     # To override ---------------------------------------------------------------------------
     async def authorize(self, user) -> int | None:
         return None
@@ -193,8 +185,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def leave(self) -> None:
         pass
 
-    async def on_heartbeat(self) -> None:
-        pass
+    def presence_entry(self) -> tuple[str, int | str, str] | None:
+        """The room presence `(room, user_id, channel_name)` the heartbeat keeps alive, if any."""
+        return None
 
     # Sending ---------------------------------------------------------------------------------
     async def send_frame(self, frame: dict) -> None:

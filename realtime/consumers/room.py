@@ -84,10 +84,8 @@ class RoomConsumer(SocketConsumer):
         except Exception:
             pass  # the next heartbeat tries again
 
-    async def on_heartbeat(self) -> None:
-        await database_sync_to_async(presence.touch, thread_sensitive=False)(
-            self.room_name, self.user.pk, self.channel_name
-        )
+    def presence_entry(self) -> tuple[str, int | str, str] | None:
+        return (self.room_name, self.user.pk, self.channel_name)
 
     async def leave(self) -> None:
         try:

@@ -1,5 +1,7 @@
 """`/ws/room/{room_id}/{user_id}`: join, history, members, broadcasts, private rooms, AI replies."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
@@ -71,6 +73,33 @@ async def test_leaving_tells_the_room(sockets, user, other_user):
     await alice.recv()
     await bob.close()
     assert await alice.recv() == {"type": "user_left", "room_id": "lobby", "user_id": str(other_user.pk)}
+
+
+async def test_presence_outlives_its_ttl_while_the_socket_stays_open(sockets, user, other_user, settings):
+    """The process heartbeat renews every open socket's presence entry before it expires."""
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.1
+    settings.REALTIME_PRESENCE_TTL_SECONDS = 0.4
+    await join(sockets, user)
+    await asyncio.sleep(1.0)
+    _, joined = await join(sockets, other_user)
+    assert joined["members"] == [
+        {"user_id": str(user.pk), "username": "alice", "online": True},
+        {"user_id": str(other_user.pk), "username": "mallory", "online": True},
+    ]
+
+
+async def test_a_closed_socket_is_not_renewed_back_into_presence(sockets, user, other_user, make_user, settings):
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.05
+    alice, _ = await join(sockets, user)
+    bob, _ = await join(sockets, other_user)
+    await alice.close()
+    await asyncio.sleep(0.3)  # several beats after alice left
+    _, joined = await join(sockets, await sync_to_async(make_user)("carol"))
+    assert [(m["username"], m["online"]) for m in joined["members"]] == [
+        ("alice", False),
+        ("carol", True),
+        ("mallory", True),
+    ]
 
 
 async def test_typing_in_a_room_reaches_others_not_the_sender(sockets, user, other_user):
