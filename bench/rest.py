@@ -115,14 +115,17 @@ def capture_sql(path: str, token: str) -> list[str]:
     """The SQL one request to `path` runs, captured in-process with Django's test client."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+
+    from bench.profile_request import captured_sql
 
     client = Client(HTTP_HOST="127.0.0.1")
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
-    if response.status_code != 200:
-        raise RuntimeError(f"capture {path}: HTTP {response.status_code}")
-    return [q["sql"] for q in ctx.captured_queries]
+    responses = []
+    statements = captured_sql(
+        connection, lambda: responses.append(client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}"))
+    )
+    if responses[0].status_code != 200:
+        raise RuntimeError(f"capture {path}: HTTP {responses[0].status_code}")
+    return statements
 
 
 async def psycopg_ceiling(dsn: str, statements: list[str], *, concurrency: int, requests: int, seconds: float):

@@ -39,10 +39,10 @@ def main() -> None:
     django_setup(args.db)
     from django.db import connection
     from django.test import Client
-    from rest_framework.renderers import JSONRenderer
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import User
+    from chatstudio.renderers import render_json
     from conversations.search import conversations_search
     from conversations.serializers import conversation_payloads
 
@@ -64,7 +64,7 @@ def main() -> None:
                 lambda word=word, limit=limit: conversations_search(owner=user, query=word, limit=limit), args.n
             )
             payload_ms, payloads = _timed(lambda hits=hits: conversation_payloads(h.conversation for h in hits), args.n)
-            render_ms, _ = _timed(lambda payloads=payloads: JSONRenderer().render({"results": payloads}), args.n)
+            render_ms, _ = _timed(lambda payloads=payloads: render_json({"results": payloads}), args.n)
             print(
                 f"{path}: {len(hits)} hits, {len(response.content):,} bytes, {len(request_sql)} queries; "
                 f"in-process medians: request {request_ms:.1f} ms = conversations_search {search_ms:.1f} "
